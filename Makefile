@@ -1,0 +1,30 @@
+# Vellum. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+GOROOT := $(shell $(GO) env GOROOT)
+WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
+# Packages whose tests also run compiled to WebAssembly under Node.
+WASM_TEST_PKGS := ./keys/... ./protocol/...
+
+.PHONY: test test-go test-wasm vet fmt-check bench tools
+
+## test: everything CI runs — vet, native tests, wasm tests under Node.
+test: fmt-check vet test-go test-wasm
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -count=1 -timeout 15m ./...
+
+test-wasm:
+	@scripts/ensure-node.sh
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 15m -exec="$(WASM_EXEC)" $(WASM_TEST_PKGS)
+
+## bench: the crypto core's benchmarks (see bench/README.md for the table).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./keys/...
