@@ -196,3 +196,25 @@ func classifyAgeError(err error) error {
 	}
 	return fmt.Errorf("%w (%v)", ErrMalformed, err)
 }
+
+// WrapKey encrypts a symmetric key as a small age file to each of the
+// recipients: this is how an account key reaches a trusted device or the
+// tenant recovery recipient. The file decrypts with the stock age tool to the
+// 32 raw key bytes.
+func WrapKey(k *SymmetricKey, to ...age.Recipient) ([]byte, error) {
+	if len(to) == 0 {
+		return nil, errors.New("keys: wrapping to no recipients")
+	}
+	return wrapBytes(k.k[:], to...)
+}
+
+// UnwrapKey opens a file made by WrapKey with the given age identities. It
+// returns ErrTooLarge, ErrMalformed or ErrWrongKey.
+func UnwrapKey(wrapped []byte, with ...age.Identity) (*SymmetricKey, error) {
+	secret, err := unwrapBytes(wrapped, with...)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	return SymmetricKeyFromBytes(secret)
+}
