@@ -62,9 +62,9 @@ func (i *Identity) Equal(o *Identity) bool {
 	return subtle.ConstantTimeCompare([]byte(i.id.String()), []byte(o.id.String())) == 1
 }
 
-func (i *Identity) String() string                { return redacted }
-func (i *Identity) GoString() string              { return redacted }
-func (i *Identity) Format(f fmt.State, verb rune) { fmt.Fprint(f, redacted) }
+func (i Identity) String() string                { return redacted }
+func (i Identity) GoString() string              { return redacted }
+func (i Identity) Format(f fmt.State, verb rune) { fmt.Fprint(f, redacted) }
 func (i *Identity) MarshalJSON() ([]byte, error) {
 	return nil, fmt.Errorf("keys: refusing to marshal a secret key as JSON")
 }

@@ -49,9 +49,9 @@ func (k *SymmetricKey) Equal(o *SymmetricKey) bool {
 // have copied it.
 func (k *SymmetricKey) Destroy() { clear(k.k[:]) }
 
-func (k *SymmetricKey) String() string                { return redacted }
-func (k *SymmetricKey) GoString() string              { return redacted }
-func (k *SymmetricKey) Format(f fmt.State, verb rune) { fmt.Fprint(f, redacted) }
+func (k SymmetricKey) String() string                { return redacted }
+func (k SymmetricKey) GoString() string              { return redacted }
+func (k SymmetricKey) Format(f fmt.State, verb rune) { fmt.Fprint(f, redacted) }
 func (k *SymmetricKey) MarshalJSON() ([]byte, error) {
 	return nil, fmt.Errorf("keys: refusing to marshal a secret key as JSON")
 }

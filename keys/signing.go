@@ -59,9 +59,9 @@ func (k *SigningKey) Equal(o *SigningKey) bool {
 	return subtle.ConstantTimeCompare(k.seed[:], o.seed[:]) == 1
 }
 
-func (k *SigningKey) String() string                { return redacted }
-func (k *SigningKey) GoString() string              { return redacted }
-func (k *SigningKey) Format(f fmt.State, verb rune) { fmt.Fprint(f, redacted) }
+func (k SigningKey) String() string                { return redacted }
+func (k SigningKey) GoString() string              { return redacted }
+func (k SigningKey) Format(f fmt.State, verb rune) { fmt.Fprint(f, redacted) }
 func (k *SigningKey) MarshalJSON() ([]byte, error) {
 	return nil, fmt.Errorf("keys: refusing to marshal a secret key as JSON")
 }
