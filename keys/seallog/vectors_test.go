@@ -246,7 +246,7 @@ func TestGenerateVectors(t *testing.T) {
 		key, log, leaves = testLog(t, 7)
 		fork = must(seallog.NewLog(new(seallog.MemStorage), key))
 		for i := range 7 {
-			must(fork.Append(testLeaf(100+i)))
+			must(fork.Append(testLeaf(100 + i)))
 		}
 	})
 	vkey := key.VerifierKey()
