@@ -6,10 +6,6 @@ const (
 	// RFC 6838 allows 127 bytes each for type and subtype.
 	MaxMIMEType = 255
 
-	// MaxObjectID is the longest folder, document, account or envelope id
-	// named in a grant, a folder rotation or a signing link, in bytes.
-	MaxObjectID = 64
-
 	// MaxGrant is the largest encoded signed grant, in bytes. A grant holds
 	// one wrapped X25519 identity (about 250 bytes) and a few short fields.
 	MaxGrant = 4 << 10

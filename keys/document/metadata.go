@@ -223,8 +223,12 @@ func SealFolderMetadata(m *FolderMetadata, to keys.Recipient) ([]byte, error) {
 }
 
 // OpenFolderMetadata decrypts and parses a record made by SealFolderMetadata,
-// with the errors of OpenMetadata.
+// with the errors of OpenMetadata. The sealed record is at most
+// protocol.MaxEncryptedName bytes.
 func OpenFolderMetadata(sealed []byte, folder *keys.Identity) (*FolderMetadata, error) {
+	if len(sealed) > protocol.MaxEncryptedName {
+		return nil, fmt.Errorf("document: sealed folder metadata of %d bytes: %w", len(sealed), ErrTooLarge)
+	}
 	b, err := openRecord(sealed, folder)
 	if err != nil {
 		return nil, err
