@@ -538,16 +538,16 @@ func writeRecoveryCodeVectors(t *testing.T) {
 	}
 	spaced := bytes.ReplaceAll([]byte(canonical), []byte("-"), []byte(" "))
 	vs := map[string]recoveryCodeVector{
-		"canonical": {Comment: "a code as Reveal prints it: 28 Crockford base32 characters (128 bits of entropy ‖ 12-bit checksum) in 7 groups of 4", Text: canonical, Canonical: canonical},
-		"lower-spaced": {Comment: "the same code typed in lower case with spaces instead of dashes", Text: string(bytes.ReplaceAll(lower, []byte("-"), []byte(" "))), Canonical: canonical},
+		"canonical":     {Comment: "a code as Reveal prints it: 28 Crockford base32 characters (128 bits of entropy ‖ 12-bit checksum) in 7 groups of 4", Text: canonical, Canonical: canonical},
+		"lower-spaced":  {Comment: "the same code typed in lower case with spaces instead of dashes", Text: string(bytes.ReplaceAll(lower, []byte("-"), []byte(" "))), Canonical: canonical},
 		"no-separators": {Comment: "the same code with no separators at all", Text: string(bytes.ReplaceAll([]byte(canonical), []byte("-"), nil)), Canonical: canonical},
-		"extra-spaces": {Comment: "the same code with leading, trailing and doubled spaces", Text: "  " + string(spaced) + "  ", Canonical: canonical},
-		"typo": {Comment: "the code with its first character replaced by the next one in the alphabet: caught by the checksum", Text: nextSymbol(canonical, 0), Error: "recovery_code_typo"},
-		"transposed": {Comment: "the code with its first two different adjacent characters swapped", Text: transpose(canonical), Error: "recovery_code_typo"},
-		"short": {Comment: "the code without its last group", Text: canonical[:len(canonical)-5], Error: "malformed"},
-		"long": {Comment: "the code with an extra character", Text: canonical + "0", Error: "malformed"},
-		"bad-char": {Comment: "the code with a U, which Crockford's alphabet leaves out", Text: "U" + canonical[1:], Error: "malformed"},
-		"too-large": {Comment: "text over protocol.MaxRecoveryCodeText bytes: refused before reading", Text: string(bytes.Repeat([]byte(" "), protocol.MaxRecoveryCodeText+1)), Error: "too_large"},
+		"extra-spaces":  {Comment: "the same code with leading, trailing and doubled spaces", Text: "  " + string(spaced) + "  ", Canonical: canonical},
+		"typo":          {Comment: "the code with its first character replaced by the next one in the alphabet: caught by the checksum", Text: nextSymbol(canonical, 0), Error: "recovery_code_typo"},
+		"transposed":    {Comment: "the code with its first two different adjacent characters swapped", Text: transpose(canonical), Error: "recovery_code_typo"},
+		"short":         {Comment: "the code without its last group", Text: canonical[:len(canonical)-5], Error: "malformed"},
+		"long":          {Comment: "the code with an extra character", Text: canonical + "0", Error: "malformed"},
+		"bad-char":      {Comment: "the code with a U, which Crockford's alphabet leaves out", Text: "U" + canonical[1:], Error: "malformed"},
+		"too-large":     {Comment: "text over protocol.MaxRecoveryCodeText bytes: refused before reading", Text: string(bytes.Repeat([]byte(" "), protocol.MaxRecoveryCodeText+1)), Error: "too_large"},
 	}
 	// Crockford's look-alikes: O reads as 0, I and L as 1.
 	alike := []byte(canonical)
