@@ -18,8 +18,8 @@ package store
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -60,8 +60,9 @@ var (
 const formatVersion uint64 = 1
 
 // ID is a 128-bit random identifier of an account, tenant, folder, document,
-// grant, upload, envelope or any other object. Its text form is 32 lower-case
-// hex digits. The zero ID means "none" and is never assigned.
+// grant, upload, envelope or any other object. Its text form is the API's id
+// form (protocol.ValidID): 16 bytes in unpadded base64url, 22 characters.
+// The zero ID means "none" and is never assigned.
 type ID [16]byte
 
 // NewID returns a fresh random ID.
@@ -73,31 +74,31 @@ func NewID() ID {
 	return id
 }
 
-// ParseID parses the text form of an ID: exactly 32 lower-case hex digits,
-// not all zero.
+var idEncoding = base64.RawURLEncoding.Strict()
+
+// ParseID parses the text form of an ID: exactly 22 characters of unpadded
+// base64url in canonical form (unused bits zero), not the zero ID. Only one
+// text maps to each ID, so IDs can be compared as text too.
 func ParseID(s string) (ID, error) {
 	var id ID
-	if len(s) != 2*len(id) {
-		return ID{}, fmt.Errorf("store: ID of %d characters, want 32: %w", len(s), ErrInvalid)
+	if len(s) != idEncoding.EncodedLen(len(id)) {
+		return ID{}, fmt.Errorf("store: ID of %d characters, want 22: %w", len(s), ErrInvalid)
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return ID{}, fmt.Errorf("store: ID is not lower-case hex: %w", ErrInvalid)
-		}
+	if n, err := idEncoding.Decode(id[:], []byte(s)); err != nil || n != len(id) {
+		return ID{}, fmt.Errorf("store: ID is not canonical base64url: %w", ErrInvalid)
 	}
-	hex.Decode(id[:], []byte(s))
 	if id.IsZero() {
 		return ID{}, fmt.Errorf("store: zero ID: %w", ErrInvalid)
 	}
 	return id, nil
 }
 
-func (id ID) String() string { return hex.EncodeToString(id[:]) }
+func (id ID) String() string { return idEncoding.EncodeToString(id[:]) }
 
 // IsZero reports whether id is the zero ID ("none").
 func (id ID) IsZero() bool { return id == ID{} }
 
-// MarshalText implements encoding.TextMarshaler, so IDs are hex strings in JSON.
+// MarshalText implements encoding.TextMarshaler, so IDs are strings in JSON.
 func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseID.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
+	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -80,7 +81,7 @@ func setup(t testing.TB, s *store.Store, email string) fixture {
 		if _, err := tx.AppendMembership(f.tenant, 1, []byte("genesis")); err != nil {
 			return err
 		}
-		if err := tx.PutMember(&store.Member{Tenant: f.tenant, Account: f.account, Role: store.RoleOwner, Seq: 1}); err != nil {
+		if err := tx.PutMember(&store.Member{Tenant: f.tenant, Account: f.account, Role: protocol.RoleOwner, Seq: 1}); err != nil {
 			return err
 		}
 		return tx.CreateFolder(&store.Folder{ID: f.folder, Tenant: f.tenant, Creator: f.account, Metadata: []byte("enc-name")})
@@ -122,7 +123,10 @@ func TestID(t *testing.T) {
 	if p != id {
 		t.Fatal("ID does not round-trip")
 	}
-	for _, bad := range []string{"", "00000000000000000000000000000000", "ABCDEF00000000000000000000000000", "abc", id.String() + "0", "g0000000000000000000000000000000"} {
+	if len(id.String()) != 22 || !protocol.ValidID(id.String()) {
+		t.Fatalf("ID text %q is not an API id", id)
+	}
+	for _, bad := range []string{"", "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAB", "abc", id.String() + "A", "AAAAAAAAAAAAAAAAAAAA+A", "AAAAAAAAAAAAAAAAAAAA/A", "AAAAAAAAAAAAAAAAAAAAA="} {
 		if _, err := store.ParseID(bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("ParseID(%q) = %v, want ErrInvalid", bad, err)
 		}
@@ -247,7 +251,7 @@ func TestTenantsAndMembership(t *testing.T) {
 		if _, err := tx.AppendMembership(f.tenant, 2, []byte("add bob")); err != nil {
 			return err
 		}
-		return tx.PutMember(&store.Member{Tenant: f.tenant, Account: bob, Role: store.RoleMember, Seq: 2})
+		return tx.PutMember(&store.Member{Tenant: f.tenant, Account: bob, Role: protocol.RoleMember, Seq: 2})
 	})
 	_, err := appendMembership(s, f.tenant, 2, []byte("add eve"))
 	wantErr(t, err, store.ErrConflict)
@@ -256,7 +260,7 @@ func TestTenantsAndMembership(t *testing.T) {
 	_, err = appendMembership(s, store.NewID(), 1, []byte("x"))
 	wantErr(t, err, store.ErrNotFound)
 	wantErr(t, s.Update(func(tx *store.Tx) error {
-		return tx.PutMember(&store.Member{Tenant: f.tenant, Account: bob, Role: store.RoleAdmin, Seq: 9})
+		return tx.PutMember(&store.Member{Tenant: f.tenant, Account: bob, Role: protocol.RoleAdmin, Seq: 9})
 	}), store.ErrConflict)
 
 	next, err := s.MembershipNext(f.tenant)

@@ -148,35 +148,14 @@ func scanFrom[T any](v view, p []byte, from uint64, limit int) ([]*T, error) {
 	return out, err
 }
 
-// Role is a member's role in a tenant. Stored enum: do not reorder or reuse.
-type Role uint8
-
-const (
-	RoleMember Role = 1
-	RoleAdmin  Role = 2
-	RoleOwner  Role = 3
-)
-
-func (r Role) String() string {
-	switch r {
-	case RoleMember:
-		return "member"
-	case RoleAdmin:
-		return "admin"
-	case RoleOwner:
-		return "owner"
-	}
-	return fmt.Sprintf("role(%d)", uint8(r))
-}
-
 // Member is the server's index of a tenant's membership, kept in step with
 // the signed chain so that rights can be checked with one read. The chain,
 // not this index, is what clients trust.
 type Member struct {
-	Tenant  ID        `cbor:"1,keyasint"`
-	Account ID        `cbor:"2,keyasint"`
-	Role    Role      `cbor:"3,keyasint"`
-	Since   time.Time `cbor:"4,keyasint"`
+	Tenant  ID            `cbor:"1,keyasint"`
+	Account ID            `cbor:"2,keyasint"`
+	Role    protocol.Role `cbor:"3,keyasint"`
+	Since   time.Time     `cbor:"4,keyasint"`
 	// Seq is the membership statement that set this role.
 	Seq uint64 `cbor:"5,keyasint"`
 }
@@ -184,7 +163,7 @@ type Member struct {
 // PutMember adds a member or changes their role. The tenant and the account
 // MUST exist, and Seq MUST name a statement already in the chain.
 func (tx *Tx) PutMember(m *Member) error {
-	if m.Role < RoleMember || m.Role > RoleOwner {
+	if !m.Role.Valid() {
 		return fmt.Errorf("store: %v: %w", m.Role, ErrInvalid)
 	}
 	if _, err := tx.Tenant(m.Tenant); err != nil {
