@@ -14,7 +14,7 @@ import (
 // A recovery code is 128 random bits shown to the user once, as 28
 // characters of Crockford's base32 in 7 groups of 4:
 //
-//	7K2M-9QXD-3HJP-0WNA-T5RB-8VCY-4GF6
+//	4YTV-MTKX-NX31-X72F-JBS4-FP0K-8W3Q
 //
 // The 28 characters (140 bits, most significant bit first) are the 16
 // bytes of entropy followed by a 12-bit checksum: the first 12 bits of

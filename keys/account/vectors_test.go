@@ -373,8 +373,13 @@ func writeKeyringVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var badSealed []byte
+	t.Run("unknown-version", func(t *testing.T) {
+		cryptotest.SetGlobalRandom(t, 12)
+		badSealed = keys.SealSecret(kek, protocol.LabelWrapKeyring, bad)
+	})
 	alt = v
-	alt.Comment, alt.Altered, alt.Sealed, alt.Error = "a properly sealed keyring whose CBOR says version 2", "plaintext version 2", keys.SealSecret(kek, protocol.LabelWrapKeyring, bad), "malformed"
+	alt.Comment, alt.Altered, alt.Sealed, alt.Error = "a keyring sealed properly (nonce from crypto/rand seeded with 12) whose CBOR says version 2", "plaintext version 2", badSealed, "malformed"
 	vectortest.Write(t, "account-keyring", "unknown-version", alt)
 
 	kr := func() *account.Keyring {
@@ -541,7 +546,7 @@ func writeRecoveryCodeVectors(t *testing.T) {
 		"canonical":     {Comment: "a code as Reveal prints it: 28 Crockford base32 characters (128 bits of entropy ‖ 12-bit checksum) in 7 groups of 4", Text: canonical, Canonical: canonical},
 		"lower-spaced":  {Comment: "the same code typed in lower case with spaces instead of dashes", Text: string(bytes.ReplaceAll(lower, []byte("-"), []byte(" "))), Canonical: canonical},
 		"no-separators": {Comment: "the same code with no separators at all", Text: string(bytes.ReplaceAll([]byte(canonical), []byte("-"), nil)), Canonical: canonical},
-		"extra-spaces":  {Comment: "the same code with leading, trailing and doubled spaces", Text: "  " + string(spaced) + "  ", Canonical: canonical},
+		"extra-spaces":  {Comment: "the same code with leading and trailing spaces, and spaces between the groups", Text: "  " + string(spaced) + "  ", Canonical: canonical},
 		"typo":          {Comment: "the code with its first character replaced by the next one in the alphabet: caught by the checksum", Text: nextSymbol(canonical, 0), Error: "recovery_code_typo"},
 		"transposed":    {Comment: "the code with its first two different adjacent characters swapped", Text: transpose(canonical), Error: "recovery_code_typo"},
 		"short":         {Comment: "the code without its last group", Text: canonical[:len(canonical)-5], Error: "malformed"},
