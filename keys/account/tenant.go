@@ -122,6 +122,8 @@ func PeelTenantLayer(layer []byte, admin *keys.Identity) ([]byte, error) {
 		return nil, classifyAge(err)
 	}
 	if err := checkAgeFile(inner); err != nil {
+		// A core peeled as a layer yields AK itself: drop it.
+		clear(inner)
 		return nil, err
 	}
 	return inner, nil

@@ -513,6 +513,8 @@ func writeWrapVectors(t *testing.T) {
 		func(b []byte) []byte { return b[:len(b)-1] })
 	altered("trailing", "password", "the password wrap followed by a zero byte", "trailing byte", "malformed",
 		func(b []byte) []byte { return append(b, 0) })
+	altered("reordered", "password", "the password wrap with its first two map entries swapped (a3 02 01 01 01 …): valid CBOR, not the canonical order", "keys 1 and 2 swapped", "malformed",
+		func(b []byte) []byte { b[1], b[2], b[3], b[4] = b[3], b[4], b[1], b[2]; return b })
 	altered("unknown-version", "password", "the password wrap with version 2 (byte 2 of the CBOR a3 01 01 02 01 …)", "version 2", "malformed",
 		func(b []byte) []byte { b[2] = 0x02; return b })
 	altered("unknown-method", "password", "the password wrap with method 9 (byte 4 of the CBOR)", "method 9", "malformed",
