@@ -216,9 +216,13 @@ func TestSignRefuses(t *testing.T) {
 			t.Errorf("%s: Sign = %v", name, err)
 		}
 	}
-	unknown := bad(func(s *seal.Statement) { s.Signer.Kind = 3 })
-	if _, err := seal.Sign(f.keys[0], unknown); !errors.Is(err, seal.ErrUnsupported) {
-		t.Errorf("unknown signer kind: %v", err)
+	for name, st := range map[string]seal.Statement{
+		"unknown signer kind": bad(func(s *seal.Statement) { s.Signer.Kind = 3 }),
+		"unknown attestation": bad(func(s *seal.Statement) { s.Attestation = 3 }),
+	} {
+		if _, err := seal.Sign(f.keys[0], st); !errors.Is(err, seal.ErrUnsupported) {
+			t.Errorf("%s: Sign = %v", name, err)
+		}
 	}
 	// Sub-second times are dropped, and the result says so.
 	st := must(seal.Sign(f.keys[0], bad(func(s *seal.Statement) { s.SignedAt = t0.Add(1500 * time.Millisecond) })))

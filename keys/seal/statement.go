@@ -170,6 +170,9 @@ func (st *Statement) check() error {
 	if err := st.Signer.check(); err != nil {
 		return err
 	}
+	if st.Attestation != AttestSession && st.Attestation != AttestPINVerified {
+		return fmt.Errorf("%w: %v", ErrUnsupported, st.Attestation)
+	}
 	// Each kind of signer has exactly the attestation the server gives it.
 	want := AttestSession
 	if st.Signer.Kind == SignerExternal {
