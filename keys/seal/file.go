@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"unicode/utf8"
 
 	"vellum.dev/vellum/keys/seallog"
 	"vellum.dev/vellum/protocol"
@@ -84,6 +85,10 @@ func (f *File) parse() (*Seal, *seallog.Proof, seallog.Leaf, error) {
 	}
 	if len(f.Proof) > protocol.MaxProof {
 		return nil, nil, seallog.Leaf{}, fmt.Errorf("seal: proof of %d bytes: %w", len(f.Proof), ErrTooLarge)
+	}
+	// The proof travels as a CBOR text string.
+	if !utf8.Valid(f.Proof) {
+		return nil, nil, seallog.Leaf{}, malformed("proof is not UTF-8")
 	}
 	p, err := seallog.ParseProof(f.Proof)
 	if err != nil {

@@ -36,4 +36,7 @@ var (
 	// ErrNotConsistent means the newer checkpoint's tree does not extend the
 	// older one: the log forked or rolled back, or the proof was altered.
 	ErrNotConsistent = errors.New("seallog: checkpoints are not consistent")
+	// ErrStorageConflict is what a Storage returns when Append is called
+	// with an index other than its size: another writer got there first.
+	ErrStorageConflict = errors.New("seallog: storage append out of order")
 )

@@ -1,7 +1,7 @@
 package seallog
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
 	"sync"
 
@@ -39,10 +39,6 @@ type Appender interface {
 	// other than Size() (a second writer, or a lost update).
 	Append(index int64, leaf []byte, hashes []tlog.Hash) error
 }
-
-// ErrStorageConflict is what a Storage returns when Append is called with an
-// index other than its size.
-var ErrStorageConflict = errors.New("seallog: storage append out of order")
 
 // Log is a transparency log of seal leaves. It is safe for concurrent use:
 // appends are serialized; proofs and checkpoints run alongside them.
@@ -120,12 +116,14 @@ func (l *Log) AppendProof(leaf Leaf) (int64, []byte, error) {
 func (l *Log) Checkpoint() ([]byte, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.checkpointLocked(l.size)
+	cp, err := l.checkpointLocked(l.size)
+	return bytes.Clone(cp), err
 }
 
 // checkpointLocked signs the checkpoint of the first size leaves. Any size
 // up to the current one is safe to sign: an append-only tree is consistent
-// with every prefix of itself.
+// with every prefix of itself. The result is shared with the cache: callers
+// copy it before handing it out.
 func (l *Log) checkpointLocked(size int64) ([]byte, error) {
 	l.cpMu.Lock()
 	defer l.cpMu.Unlock()

@@ -204,37 +204,37 @@ func ParseConsistencyProof(b []byte) (ConsistencyProof, error) {
 // newer checkpoint with a smaller tree, or a proof that does not connect the
 // two roots, is ErrNotConsistent; a proof of the wrong length is
 // ErrProofLength.
-func VerifyConsistency(oldCheckpoint, newCheckpoint, proof []byte, v note.Verifier) (old, new Checkpoint, err error) {
-	if old, err = OpenCheckpoint(oldCheckpoint, v); err != nil {
-		return old, new, fmt.Errorf("seallog: older checkpoint: %w", err)
+func VerifyConsistency(oldCheckpoint, newCheckpoint, proof []byte, v note.Verifier) (older, newer Checkpoint, err error) {
+	if older, err = OpenCheckpoint(oldCheckpoint, v); err != nil {
+		return older, newer, fmt.Errorf("seallog: older checkpoint: %w", err)
 	}
-	if new, err = OpenCheckpoint(newCheckpoint, v); err != nil {
-		return old, new, fmt.Errorf("seallog: newer checkpoint: %w", err)
+	if newer, err = OpenCheckpoint(newCheckpoint, v); err != nil {
+		return older, newer, fmt.Errorf("seallog: newer checkpoint: %w", err)
 	}
 	p, err := ParseConsistencyProof(proof)
 	if err != nil {
-		return old, new, err
+		return older, newer, err
 	}
-	if new.Size < old.Size {
-		return old, new, fmt.Errorf("seallog: newer checkpoint has %d leaves, older %d: %w", new.Size, old.Size, ErrNotConsistent)
+	if newer.Size < older.Size {
+		return older, newer, fmt.Errorf("seallog: newer checkpoint has %d leaves, older %d: %w", newer.Size, older.Size, ErrNotConsistent)
 	}
-	if old.Size == 0 {
+	if older.Size == 0 {
 		// Every tree extends the empty tree, whose root is SHA-256 of "".
 		if len(p) != 0 {
-			return old, new, fmt.Errorf("seallog: %d hashes from an empty tree: %w", len(p), ErrProofLength)
+			return older, newer, fmt.Errorf("seallog: %d hashes from an empty tree: %w", len(p), ErrProofLength)
 		}
-		if old.Root != emptyRoot {
-			return old, new, fmt.Errorf("seallog: empty tree with a non-empty root: %w", ErrNotConsistent)
+		if older.Root != emptyRoot {
+			return older, newer, fmt.Errorf("seallog: empty tree with a non-empty root: %w", ErrNotConsistent)
 		}
-		return old, new, nil
+		return older, newer, nil
 	}
-	if n := consistencyProofLen(old.Size, new.Size); len(p) != n {
-		return old, new, fmt.Errorf("seallog: %d proof hashes, %d to %d needs %d: %w", len(p), old.Size, new.Size, n, ErrProofLength)
+	if n := consistencyProofLen(older.Size, newer.Size); len(p) != n {
+		return older, newer, fmt.Errorf("seallog: %d proof hashes, %d to %d needs %d: %w", len(p), older.Size, newer.Size, n, ErrProofLength)
 	}
-	if err := tlog.CheckTree(tlog.TreeProof(p), new.Size, new.Root, old.Size, old.Root); err != nil {
-		return old, new, ErrNotConsistent
+	if err := tlog.CheckTree(tlog.TreeProof(p), newer.Size, newer.Root, older.Size, older.Root); err != nil {
+		return older, newer, ErrNotConsistent
 	}
-	return old, new, nil
+	return older, newer, nil
 }
 
 // emptyRoot is the RFC 6962 hash of the empty tree, SHA-256("").
