@@ -25,9 +25,12 @@ type Request interface {
 // unpadded base64url, 22 characters; ids made by the server have the same
 // form, but nothing may depend on their length.
 func ValidID(s string) bool {
-	if len(s) == 0 || len(s) > MaxIDLength {
-		return false
-	}
+	return len(s) > 0 && len(s) <= MaxIDLength && base64URL(s)
+}
+
+// base64URL reports whether s holds only characters of the unpadded
+// base64url alphabet.
+func base64URL(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
