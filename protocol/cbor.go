@@ -46,12 +46,16 @@ func init() {
 // MarshalCBOR encodes v in core deterministic CBOR. Statement types use
 // integer map keys (`cbor:"1,keyasint"`) so that the encoding is compact and
 // field names can change without changing bytes.
-func MarshalCBOR(v any) ([]byte, error) {
+func MarshalCBOR(v any) ([]byte, error) { return MarshalCBORMax(v, MaxStatement) }
+
+// MarshalCBORMax is MarshalCBOR for formats with a limit other than
+// MaxStatement, such as a seal (MaxSeal); the limit comes from limits.go.
+func MarshalCBORMax(v any, max int) ([]byte, error) {
 	b, err := cborEnc.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: encoding CBOR: %w", err)
 	}
-	if len(b) > MaxStatement {
+	if len(b) > max {
 		return nil, fmt.Errorf("protocol: statement of %d bytes: %w", len(b), ErrTooLarge)
 	}
 	return b, nil
@@ -60,8 +64,12 @@ func MarshalCBOR(v any) ([]byte, error) {
 // UnmarshalCBOR decodes data into v, refusing input over MaxStatement, unknown
 // fields, duplicate keys, indefinite lengths, tags, trailing bytes, and any
 // encoding other than the canonical one (checked by re-encoding).
-func UnmarshalCBOR(data []byte, v any) error {
-	if len(data) > MaxStatement {
+func UnmarshalCBOR(data []byte, v any) error { return UnmarshalCBORMax(data, v, MaxStatement) }
+
+// UnmarshalCBORMax is UnmarshalCBOR for formats with a limit other than
+// MaxStatement; the limit comes from limits.go.
+func UnmarshalCBORMax(data []byte, v any, max int) error {
+	if len(data) > max {
 		return fmt.Errorf("protocol: statement of %d bytes: %w", len(data), ErrTooLarge)
 	}
 	if err := cborDec.Unmarshal(data, v); err != nil {
