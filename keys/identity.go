@@ -171,18 +171,20 @@ func unwrapBytes(wrapped []byte, with ...age.Identity) ([]byte, error) {
 	}
 	r, err := age.Decrypt(bytes.NewReader(wrapped), with...)
 	if err != nil {
-		return nil, classifyAgeError(err)
+		return nil, ClassifyAgeError(err)
 	}
 	secret, err := io.ReadAll(io.LimitReader(r, 256))
 	if err != nil {
-		return nil, classifyAgeError(err)
+		return nil, ClassifyAgeError(err)
 	}
 	return secret, nil
 }
 
-// classifyAgeError maps an error from age.Decrypt or its reader onto the
-// sentinels of this package, keeping age's message for people.
-func classifyAgeError(err error) error {
+// ClassifyAgeError maps an error from age.Decrypt or its reader onto
+// ErrWrongKey (no identity matched, a bad header MAC, an altered payload) or
+// ErrMalformed (anything else), keeping age's message for people. Packages
+// that open age files wrap its result in their own sentinels.
+func ClassifyAgeError(err error) error {
 	var noMatch *age.NoIdentityMatchError
 	switch {
 	case errors.As(err, &noMatch):

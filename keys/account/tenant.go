@@ -197,15 +197,11 @@ func ageEncrypt(payload []byte, to keys.Recipient) ([]byte, error) {
 // bad header MAC or an altered payload is ErrWrongAdmins; anything else is
 // malformed.
 func classifyAge(err error) error {
-	var noMatch *age.NoIdentityMatchError
-	msg := err.Error()
-	switch {
-	case errors.As(err, &noMatch), strings.Contains(msg, "header MAC"), strings.Contains(msg, "failed to decrypt"):
+	err = keys.ClassifyAgeError(err)
+	if errors.Is(err, keys.ErrWrongKey) {
 		return fmt.Errorf("%w (%v)", ErrWrongAdmins, err)
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(msg, "unexpected EOF"):
-		return fmt.Errorf("account: truncated tenant recovery layer: %w", keys.ErrMalformed)
 	}
-	return fmt.Errorf("account: tenant recovery layer: %w (%v)", keys.ErrMalformed, err)
+	return fmt.Errorf("account: tenant recovery layer: %w", err)
 }
 
 // subsets returns the m-subsets of {0, …, n−1}, each sorted, in

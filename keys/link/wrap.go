@@ -106,19 +106,17 @@ func (b boundedScrypt) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 }
 
 func classify(err error) error {
-	var noMatch *age.NoIdentityMatchError
 	msg := err.Error()
 	switch {
 	case errors.Is(err, ErrWorkFactor):
 		return err
 	case errors.Is(err, errNotScrypt):
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	case errors.As(err, &noMatch),
-		strings.Contains(msg, "bad header MAC"),
-		strings.Contains(msg, "failed to decrypt and authenticate"):
-		return fmt.Errorf("%w (%v)", ErrWrongKey, err)
 	case strings.Contains(msg, "work factor too large"):
 		return fmt.Errorf("%w: %v", ErrWorkFactor, err)
+	}
+	if err := keys.ClassifyAgeError(err); errors.Is(err, keys.ErrWrongKey) {
+		return fmt.Errorf("%w (%v)", ErrWrongKey, err)
 	}
 	return fmt.Errorf("%w: %v", ErrMalformed, err)
 }
