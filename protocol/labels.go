@@ -28,7 +28,6 @@ const (
 	LabelKDFKeyring        Label = "vellum-kdf/keyring/v1"
 	LabelKDFSessionToken   Label = "vellum-kdf/session-token/v1"
 	LabelKDFAuditChain     Label = "vellum-kdf/audit-chain/v1"
-	LabelKDFLinkPassphrase Label = "vellum-kdf/link-passphrase/v1"
 )
 
 // Symmetric-wrap labels: the associated data of an XChaCha20-Poly1305 wrap
