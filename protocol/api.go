@@ -33,8 +33,8 @@ const (
 	// signed membership chain, not by this level.
 	AuthTenantAdmin
 	// AuthSignerLink: the signer session returned by POST
-	// /api/v1/links/{linkToken}/open, in "Authorization: Bearer <token>",
-	// bound to the {linkToken} of the path.
+	// /api/v1/links/{envelopeId}/open, in "Authorization: Bearer <token>",
+	// bound to that envelope and to the signer whose PIN verifier matched.
 	AuthSignerLink
 )
 

@@ -14,7 +14,7 @@ const (
 	UnlockPasskey        UnlockKind = "passkey"         // sealed under HKDF(passkey PRF output)
 	UnlockDevice         UnlockKind = "device"          // age-wrapped to a trusted device's recipient
 	UnlockRecoveryCode   UnlockKind = "recovery-code"   // sealed under HKDF(recovery code)
-	UnlockTenantRecovery UnlockKind = "tenant-recovery" // age-wrapped to a tenant's recovery recipient
+	UnlockTenantRecovery UnlockKind = "tenant-recovery" // age onions to M of a tenant's N recovery admins
 )
 
 // Valid reports whether k is one of the kinds above.
@@ -67,7 +67,7 @@ func (r *ReplaceKeyringRequest) Validate() error {
 	}
 	seen := make(map[string]bool, len(r.Wraps))
 	for _, w := range r.Wraps {
-		if err := first(needID("wraps.methodId", w.MethodID), needBytes("wraps.wrap", w.Wrap, MaxWrappedKey)); err != nil {
+		if err := first(needID("wraps.methodId", w.MethodID), needBytes("wraps.wrap", w.Wrap, MaxAccountWrap)); err != nil {
 			return err
 		}
 		if seen[w.MethodID] {
@@ -110,7 +110,7 @@ type PasswordChangeFinishRequest struct {
 
 func (r *PasswordChangeFinishRequest) Validate() error {
 	return first(needID("registrationId", r.RegistrationID), needBytes("registrationRecord", r.RegistrationRecord, MaxOPAQUEMessage),
-		needBytes("passwordWrap", r.PasswordWrap, MaxWrappedKey))
+		needBytes("passwordWrap", r.PasswordWrap, MaxAccountWrap))
 }
 
 // UnlockMethod describes one wrap of the account key, without the wrap.
@@ -130,8 +130,8 @@ type UnlockMethodList struct {
 
 // AddUnlockMethodRequest adds a wrap of the account key: a passkey's PRF
 // wrap (PasskeyID), a recovery code wrap, or a tenant recovery wrap
-// (TenantID; the client MUST take the recipient from the tenant's checked
-// membership chain). Passwords change through the password routes, and
+// (TenantID; account.WrapForTenant with the threshold and admins the
+// tenant's checked membership chain gives, never the server's word). Passwords change through the password routes, and
 // devices through the device routes. Adding a recovery code replaces the
 // previous one.
 type AddUnlockMethodRequest struct {
@@ -142,7 +142,7 @@ type AddUnlockMethodRequest struct {
 }
 
 func (r *AddUnlockMethodRequest) Validate() error {
-	if err := needBytes("wrap", r.Wrap, MaxWrappedKey); err != nil {
+	if err := needBytes("wrap", r.Wrap, MaxAccountWrap); err != nil {
 		return err
 	}
 	switch r.Kind {
@@ -194,7 +194,7 @@ type AddDeviceRequest struct {
 
 func (r *AddDeviceRequest) Validate() error {
 	return first(needText("label", r.Label, MaxLabelLength), needRecipient("recipient", r.Recipient),
-		needBytes("wrap", r.Wrap, MaxWrappedKey))
+		needBytes("wrap", r.Wrap, MaxAccountWrap))
 }
 
 type AddDeviceResponse struct {

@@ -6,6 +6,9 @@ import (
 )
 
 // Registration, login, passkeys, new-device verification and sessions.
+// Wraps of the account key are keys/account's wrap format, at most
+// MaxAccountWrap bytes; the keyring is a sealed secret, at most
+// MaxWrappedKey.
 //
 // OPAQUE messages (keys/opaque) travel as opaque byte fields. The server
 // answers a registration or login start for an unknown or taken e-mail
@@ -53,8 +56,8 @@ func (r *RegisterFinishRequest) Validate() error {
 		needBytes("registrationRecord", r.RegistrationRecord, MaxOPAQUEMessage),
 		needBytes("keyring", r.Keyring, MaxWrappedKey),
 		needBytes("publicKeyring", r.PublicKeyring, MaxPublicKeyring),
-		needBytes("passwordWrap", r.PasswordWrap, MaxWrappedKey),
-		optBytes("recoveryCodeWrap", r.RecoveryCodeWrap, MaxWrappedKey),
+		needBytes("passwordWrap", r.PasswordWrap, MaxAccountWrap),
+		optBytes("recoveryCodeWrap", r.RecoveryCodeWrap, MaxAccountWrap),
 	)
 	if err == nil && r.Device != nil {
 		err = r.Device.Validate()
@@ -175,7 +178,7 @@ type PasskeyRegisterFinishRequest struct {
 
 func (r *PasskeyRegisterFinishRequest) Validate() error {
 	return first(needID("ceremonyId", r.CeremonyID), needJSONObject("credential", r.Credential, MaxWebAuthnJSON),
-		optBytes("prfWrap", r.PRFWrap, MaxWrappedKey))
+		optBytes("prfWrap", r.PRFWrap, MaxAccountWrap))
 }
 
 // Passkey is one registered passkey.

@@ -2,26 +2,33 @@ package protocol
 
 import "time"
 
-// Envelopes (e-signature). The sender's client wraps the document key for
-// each signer with age's scrypt recipient under the link's fragment secret
-// and the PIN (keys/link), and delivers the link itself: the link's
-// #fragment never reaches the server, so the server cannot send it. The
-// server texts the PIN, checks it when the link is opened (five tries, then
-// the link locks and the sender is told), and only then releases the wrap.
+// Envelopes (e-signature), SPEC §Signing links. For each signer the
+// sender's client makes a link https://<host>/sign/<envelope id>#<secret>
+// and a PIN (keys/link), wraps the document key under secret ‖ PIN, and
+// gives the server only the wrap and SHA-256 of the PIN verifier. The link
+// goes to the signer from the sender (by e-mail), never through the server,
+// which never sees the fragment. The PIN goes by SMS; the server's notice
+// sender MAY relay it (NewSigner.PIN) but MUST NOT store or log it. To open
+// a link the signer's browser sends the verifier it derives from the secret
+// and the typed PIN; the server compares its hash in constant time, locks
+// the signer's link after five mismatches and tells the sender, and only on
+// a match releases the wrap.
 
 // NewSigner is one signer of a new envelope. SignerID is made by the client
-// (the signer statements name it). Email and Phone are for notices; PIN is
-// what the server texts to Phone: the server learns it, which is why the
-// wrap also needs the fragment secret it never sees. Order is the signing
-// order (signers with equal Order sign in parallel).
+// (the signer statements name it). Email and Phone are for notices. PIN, if
+// set, is relayed by SMS to Phone and then forgotten; leave it out when the
+// sender texts the PIN itself. VerifierHash is link.Verifier.Hash() in
+// unpadded base64url. Order is the signing order (signers with equal Order
+// sign in parallel).
 type NewSigner struct {
-	SignerID string `json:"signerId"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Order    int    `json:"order,omitempty"`
-	PIN      string `json:"pin"`
-	LinkWrap []byte `json:"linkWrap"`
+	SignerID     string `json:"signerId"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Phone        string `json:"phone"`
+	Order        int    `json:"order,omitempty"`
+	PIN          string `json:"pin,omitempty"`
+	VerifierHash string `json:"verifierHash"`
+	LinkWrap     []byte `json:"linkWrap"`
 }
 
 // CreateEnvelopeRequest sends a document version for signature. Message is
@@ -45,8 +52,8 @@ func (r *CreateEnvelopeRequest) Validate() error {
 	for _, s := range r.Signers {
 		if err := first(needID("signers.signerId", s.SignerID), needText("signers.name", s.Name, MaxNameLength),
 			needEmail("signers.email", s.Email), needPhone("signers.phone", s.Phone),
-			needRange("signers.order", int64(s.Order), 0, MaxSigners), needDigits("signers.pin", s.PIN, MinPINLength, MaxPINLength),
-			needBytes("signers.linkWrap", s.LinkWrap, MaxWrappedKey)); err != nil {
+			needRange("signers.order", int64(s.Order), 0, MaxSigners), optDigits("signers.pin", s.PIN, PINLength, PINLength),
+			need32("signers.verifierHash", s.VerifierHash), needBytes("signers.linkWrap", s.LinkWrap, MaxWrappedKey)); err != nil {
 			return err
 		}
 		if seen[s.SignerID] {
@@ -55,19 +62,6 @@ func (r *CreateEnvelopeRequest) Validate() error {
 		seen[s.SignerID] = true
 	}
 	return nil
-}
-
-// CreateEnvelopeResponse returns each signer's link token, from which the
-// sender's client builds the link
-// https://<host>/sign/<linkToken>#<fragment secret>.
-type CreateEnvelopeResponse struct {
-	Envelope Envelope     `json:"envelope"`
-	Links    []SignerLink `json:"links"`
-}
-
-type SignerLink struct {
-	SignerID  string `json:"signerId"`
-	LinkToken string `json:"linkToken"`
 }
 
 // EnvelopeStatus and SignerState are wire enums: append only.
@@ -89,7 +83,7 @@ const (
 	SignerOpened   SignerState = "opened"
 	SignerSigned   SignerState = "signed"
 	SignerDeclined SignerState = "declined"
-	SignerLocked   SignerState = "locked" // five wrong PINs
+	SignerLocked   SignerState = "locked" // five wrong PIN verifiers
 )
 
 type Envelope struct {
@@ -128,8 +122,8 @@ type SignerStatusList struct {
 	Signers []SignerStatus `json:"signers"`
 }
 
-// RemindRequest re-sends the notice (never the link) to pending signers;
-// empty SignerIDs means all of them.
+// RemindRequest re-sends the notice to pending signers (the server has no
+// link to send); empty SignerIDs means all of them.
 type RemindRequest struct {
 	SignerIDs []string `json:"signerIds,omitempty"`
 }
@@ -143,18 +137,20 @@ type CancelEnvelopeRequest struct {
 
 func (r *CancelEnvelopeRequest) Validate() error { return optText("reason", r.Reason, MaxReasonLength) }
 
-// OpenLinkRequest is the signer's PIN. A wrong PIN is CodeAuthFailed; the
-// fifth wrong one locks the link (CodeLocked) and notifies the sender.
+// OpenLinkRequest is the PIN verifier the signer's browser derived from the
+// link's secret and the typed PIN (link.MakeVerifier(...).Encode()). The
+// server finds the envelope's signer whose stored hash it matches; no match
+// is CodeAuthFailed, and the fifth mismatch locks the link (CodeLocked) and
+// notifies the sender.
 type OpenLinkRequest struct {
-	PIN string `json:"pin"`
+	Verifier string `json:"verifier"`
 }
 
-func (r *OpenLinkRequest) Validate() error {
-	return needDigits("pin", r.PIN, MinPINLength, MaxPINLength)
-}
+func (r *OpenLinkRequest) Validate() error { return need32("verifier", r.Verifier) }
 
-// OpenLinkResponse releases the link wrap (openable only with the fragment
-// secret and the PIN) and a signer session for the other link routes.
+// OpenLinkResponse releases the link wrap (which opens only with the
+// fragment secret and the PIN) and a signer session for the other link
+// routes.
 type OpenLinkResponse struct {
 	SignerSession   string     `json:"signerSession"`
 	SessionExpires  time.Time  `json:"sessionExpires"`

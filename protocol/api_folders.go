@@ -90,7 +90,7 @@ type CreateUploadRequest struct {
 }
 
 func (r *CreateUploadRequest) Validate() error {
-	return first(needID("documentId", r.DocumentID), needID("folderId", r.FolderID), needRange("size", r.Size, 1, MaxDocumentSize),
+	return first(needID("documentId", r.DocumentID), needID("folderId", r.FolderID), needRange("size", r.Size, 1, MaxUploadSize),
 		needBytes("metadata", r.Metadata, MaxMetadata), needBytes("keyWrap", r.KeyWrap, MaxWrappedKey),
 		needRange("folderKeyVersion", int64(r.FolderKeyVersion), 1, 1<<32-1))
 }

@@ -19,7 +19,7 @@ type GrantUpload struct {
 }
 
 func (g *GrantUpload) Validate() error {
-	return first(needBytes("grant", g.Grant, MaxStatement), needID("granteeId", g.GranteeID),
+	return first(needBytes("grant", g.Grant, MaxGrant), needID("granteeId", g.GranteeID),
 		needObject(g.ObjectKind, g.ObjectID), needRange("keyVersion", int64(g.KeyVersion), 1, 1<<32-1))
 }
 
@@ -114,7 +114,7 @@ type RotateFolderRequest struct {
 
 func (r *RotateFolderRequest) Validate() error {
 	return first(needRange("keyVersion", int64(r.KeyVersion), 2, 1<<32-1), needRecipient("recipient", r.Recipient),
-		needBytes("rotation", r.Rotation, MaxStatement), validGrants(r.Grants))
+		needBytes("rotation", r.Rotation, MaxFolderRotation), validGrants(r.Grants))
 }
 
 // FolderRotation is one rotation, with how many document keys still wait

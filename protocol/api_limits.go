@@ -55,17 +55,13 @@ const (
 	MinCodeLength = 6
 	MaxCodeLength = 10
 
-	// MinPINLength and MaxPINLength bound a signer PIN: ASCII digits only.
-	MinPINLength = 6
-	MaxPINLength = 12
+	// PINLength is the length of a signer PIN: exactly six ASCII digits
+	// (keys/link.PINLength).
+	PINLength = 6
 
 	// MaxBatch is the most items (grants, wraps, signer entries, ids) one
 	// request may carry in a list.
 	MaxBatch = 1000
-
-	// MaxDocumentSize is the largest document ciphertext one upload may
-	// announce, in bytes.
-	MaxDocumentSize = 64 << 30
 
 	// MaxProofHashes is the most hashes in one Merkle inclusion or
 	// consistency proof (a tree of up to 2^64 leaves needs fewer).

@@ -67,12 +67,12 @@ const (
 	PathEnvelopeRemind       = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/remind"
 	PathEnvelopeCancel       = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/cancel"
 	PathEnvelopeSeal         = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/seal"
-	PathLinkOpen             = APIPrefix + "/links/{linkToken}/open"
-	PathLink                 = APIPrefix + "/links/{linkToken}"
-	PathLinkDocument         = APIPrefix + "/links/{linkToken}/document"
-	PathLinkSign             = APIPrefix + "/links/{linkToken}/sign"
-	PathLinkDecline          = APIPrefix + "/links/{linkToken}/decline"
-	PathLinkSeal             = APIPrefix + "/links/{linkToken}/seal"
+	PathLinkOpen             = APIPrefix + "/links/{envelopeId}/open"
+	PathLink                 = APIPrefix + "/links/{envelopeId}"
+	PathLinkDocument         = APIPrefix + "/links/{envelopeId}/document"
+	PathLinkSign             = APIPrefix + "/links/{envelopeId}/sign"
+	PathLinkDecline          = APIPrefix + "/links/{envelopeId}/decline"
+	PathLinkSeal             = APIPrefix + "/links/{envelopeId}/seal"
 	PathLogCheckpoint        = APIPrefix + "/log/checkpoint"
 	PathLogProof             = APIPrefix + "/log/proof"
 	PathLogConsistency       = APIPrefix + "/log/consistency"
@@ -162,7 +162,6 @@ var Routes = []Route{
 	route("tenants.membership.get", rGet, PathMembership, aMember).query("after", "limit").returns((*MembershipChain)(nil)),
 	route("tenants.membership.append", rPost, PathMembership, aMember).takes(req[AppendMembershipRequest]).returns((*MembershipAppended)(nil)),
 	route("tenants.recovery.get", rGet, PathRecovery, aMember).returns((*TenantRecovery)(nil)),
-	route("tenants.recovery.set", rPut, PathRecovery, aAdmin).takes(req[SetRecoveryRequest]).returns((*MembershipAppended)(nil)),
 	route("tenants.recovery.request", rPost, PathRecoveryRequests, aMember).takes(req[CreateRecoveryRequest]).returns((*RecoveryRequest)(nil)),
 	route("tenants.recovery.requests", rGet, PathRecoveryRequests, aAdmin).query(paged...).returns((*RecoveryRequestList)(nil)),
 	route("tenants.recovery.request.get", rGet, PathRecoveryRequest, aMember).returns((*RecoveryRequest)(nil)),
@@ -204,7 +203,7 @@ var Routes = []Route{
 	route("audit.export", rGet, PathAuditExport, aAdmin).returnsBinary(),
 	route("audit.head", rGet, PathAuditHead, aMember).returns((*AuditHead)(nil)),
 
-	route("envelopes.create", rPost, PathEnvelopes, aMember).takes(req[CreateEnvelopeRequest]).returns((*CreateEnvelopeResponse)(nil)),
+	route("envelopes.create", rPost, PathEnvelopes, aMember).takes(req[CreateEnvelopeRequest]).returns((*Envelope)(nil)),
 	route("envelopes.list", rGet, PathEnvelopes, aMember).query(paged...).returns((*EnvelopeList)(nil)),
 	route("envelopes.get", rGet, PathEnvelope, aMember).returns((*Envelope)(nil)),
 	route("envelopes.signers", rGet, PathEnvelopeSigners, aMember).returns((*SignerStatusList)(nil)),

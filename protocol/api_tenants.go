@@ -11,23 +11,23 @@ import "time"
 
 // CreateTenantRequest creates a tenant. The client makes TenantID (16
 // random bytes, unpadded base64url) because the genesis statement, signed
-// before the server sees it, names it; a taken id is CodeConflict. Name is
-// the tenant's display name, which the server reads.
+// before the server sees it, names it; a taken id is CodeConflict. Profile
+// is client-defined and opaque to the server (an encrypted name, say).
 type CreateTenantRequest struct {
 	TenantID string `json:"tenantId"`
-	Name     string `json:"name"`
+	Profile  []byte `json:"profile,omitempty"`
 	Genesis  []byte `json:"genesis"`
 }
 
 func (r *CreateTenantRequest) Validate() error {
-	return first(needID("tenantId", r.TenantID), needText("name", r.Name, MaxNameLength),
+	return first(needID("tenantId", r.TenantID), optBytes("profile", r.Profile, MaxMetadata),
 		needBytes("genesis", r.Genesis, MaxStatement))
 }
 
 // Tenant is a tenant as its member sees it.
 type Tenant struct {
 	TenantID        string    `json:"tenantId"`
-	Name            string    `json:"name"`
+	Profile         []byte    `json:"profile,omitempty"`
 	Role            Role      `json:"role"`
 	MembershipSeq   uint64    `json:"membershipSeq"`
 	RecoveryEnabled bool      `json:"recoveryEnabled"`
@@ -162,47 +162,16 @@ type MembershipAppended struct {
 	Seq uint64 `json:"seq"`
 }
 
-// TenantRecovery is tenant recovery as a member sees it. The recipient and
-// holders a client acts on come from the chain; this is for display and
-// for a holder to fetch their share.
+// TenantRecovery is tenant recovery as a member sees it. The threshold and
+// holders a client acts on come from the checked membership chain; this is
+// for display. Turning recovery on or off is a membership statement
+// (POST …/membership).
 type TenantRecovery struct {
 	Enabled   bool     `json:"enabled"`
 	Threshold int      `json:"threshold,omitempty"`
 	Holders   []string `json:"holders,omitempty"`
 	// Enrolled says the caller has a tenant-recovery unlock method here.
 	Enrolled bool `json:"enrolled"`
-	// Share is the caller's share of the recovery key, if they hold one.
-	Share []byte `json:"share,omitempty"`
-}
-
-// SetRecoveryRequest carries an enable-recovery or disable-recovery
-// statement; with enable, Shares holds each holder's share of the new
-// recovery key, wrapped to the holder's recipient in the statement.
-type SetRecoveryRequest struct {
-	Statement []byte          `json:"statement"`
-	Shares    []RecoveryShare `json:"shares,omitempty"`
-}
-
-type RecoveryShare struct {
-	AccountID string `json:"accountId"`
-	Wrap      []byte `json:"wrap"`
-}
-
-func (r *SetRecoveryRequest) Validate() error {
-	if err := first(needBytes("statement", r.Statement, MaxStatement), needCount("shares", len(r.Shares), 0, MaxRecoveryHolders)); err != nil {
-		return err
-	}
-	seen := make(map[string]bool, len(r.Shares))
-	for _, s := range r.Shares {
-		if err := first(needID("shares.accountId", s.AccountID), needBytes("shares.wrap", s.Wrap, MaxWrappedKey)); err != nil {
-			return err
-		}
-		if seen[s.AccountID] {
-			return Errorf(CodeBadRequest, "shares lists an account twice")
-		}
-		seen[s.AccountID] = true
-	}
-	return nil
 }
 
 // CreateRecoveryRequest asks the tenant's recovery holders to restore the
@@ -221,30 +190,37 @@ type RecoveryStatus string
 
 const (
 	RecoveryPending  RecoveryStatus = "pending"
-	RecoveryApproved RecoveryStatus = "approved" // Threshold approvals are in
+	RecoveryApproved RecoveryStatus = "approved" // the last holder has posted the account key for the device
 	RecoveryDenied   RecoveryStatus = "denied"
 	RecoveryExpired  RecoveryStatus = "expired"
 )
 
+// RecoveryRequest is one recovery in progress. Wrap is the member's
+// tenant-recovery wrap (account.WrapForTenant: one onion per M-subset of
+// the holders). The M holders peel one onion in turn, outermost first
+// (SPEC §Accounts): Admins fixes who, in peel order, and Layers holds what
+// each has posted so far. The last holder opens the core and posts the
+// account key wrapped to DeviceRecipient. Wrap and Layers are shown only to
+// the member and the holders.
 type RecoveryRequest struct {
-	RequestID       string         `json:"requestId"`
-	AccountID       string         `json:"accountId"`
-	DeviceRecipient string         `json:"deviceRecipient"`
-	Status          RecoveryStatus `json:"status"`
-	Threshold       int            `json:"threshold"`
-	CreatedAt       time.Time      `json:"createdAt"`
-	// AccountKeyWrap is the member's account key wrapped to the tenant
-	// recovery recipient; shown to holders and the member only.
-	AccountKeyWrap []byte `json:"accountKeyWrap,omitempty"`
-	// Approvals are the holders' contributions, each wrapped to
-	// DeviceRecipient; shown to the member only.
-	Approvals []RecoveryApproval `json:"approvals,omitempty"`
+	RequestID       string          `json:"requestId"`
+	AccountID       string          `json:"accountId"`
+	DeviceRecipient string          `json:"deviceRecipient"`
+	Status          RecoveryStatus  `json:"status"`
+	Threshold       int             `json:"threshold"`
+	CreatedAt       time.Time       `json:"createdAt"`
+	Wrap            []byte          `json:"wrap,omitempty"`
+	Admins          []string        `json:"admins,omitempty"`
+	Layers          []RecoveryLayer `json:"layers,omitempty"`
 }
 
-type RecoveryApproval struct {
-	AccountID  string    `json:"accountId"`
-	Wrap       []byte    `json:"wrap"`
-	ApprovedAt time.Time `json:"approvedAt"`
+// RecoveryLayer is what one holder posted: the onion with their layer
+// peeled (an age file to the next holder), or, from the last, the account
+// key wrapped to the device.
+type RecoveryLayer struct {
+	AccountID string    `json:"accountId"`
+	Wrap      []byte    `json:"wrap"`
+	PostedAt  time.Time `json:"postedAt"`
 }
 
 type RecoveryRequestList struct {
@@ -252,13 +228,19 @@ type RecoveryRequestList struct {
 	NextCursor string            `json:"nextCursor,omitempty"`
 }
 
-// ApproveRecoveryRequest is one holder's approval: their contribution
-// wrapped to the request's device recipient.
+// ApproveRecoveryRequest is one holder's step. The first approval names
+// the M holders in peel order (Admins, the caller first); later ones leave
+// Admins out, and the server accepts a step only from the next holder in
+// that order.
 type ApproveRecoveryRequest struct {
-	Wrap []byte `json:"wrap"`
+	Admins []string `json:"admins,omitempty"`
+	Wrap   []byte   `json:"wrap"`
 }
 
-func (r *ApproveRecoveryRequest) Validate() error { return needBytes("wrap", r.Wrap, MaxWrappedKey) }
+func (r *ApproveRecoveryRequest) Validate() error {
+	return first(needIDs("admins", r.Admins, 0), needCount("admins", len(r.Admins), 0, MaxRecoveryAdmins),
+		needBytes("wrap", r.Wrap, MaxAccountWrap))
+}
 
 // DenyRequest refuses an access or recovery request; Reason is shown to the
 // requester and read by the server.

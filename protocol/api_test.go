@@ -55,8 +55,8 @@ func TestRoutes(t *testing.T) {
 		if tenantLevel := r.Auth == protocol.AuthTenantMember || r.Auth == protocol.AuthTenantAdmin; tenant != tenantLevel {
 			t.Errorf("%s: tenant path with auth %s", r.Name, r.Auth)
 		}
-		if r.Auth == protocol.AuthSignerLink && !strings.Contains(r.Path, "{linkToken}") {
-			t.Errorf("%s: signer-link route without {linkToken}", r.Name)
+		if link := strings.HasPrefix(r.Path, protocol.APIPrefix+"/links/{envelopeId}"); (r.Auth == protocol.AuthSignerLink) != (link && r.Name != "links.open") {
+			t.Errorf("%s: signer-link auth goes with the /links/{envelopeId} paths (but open)", r.Name)
 		}
 		for _, seg := range strings.Split(r.Path, "/") {
 			if strings.HasPrefix(seg, "{") && (!strings.HasSuffix(seg, "}") || !protocol.ValidID(seg[1:len(seg)-1])) {
@@ -283,7 +283,7 @@ func TestValidateDoesNotEcho(t *testing.T) {
 	bodies := map[string]string{
 		"auth.login.start":       `{"email":"` + marker + `","ke1":"S0Ux"}`,
 		"auth.device.verify":     `{"verificationId":"v","code":"` + marker + `"}`,
-		"links.open":             `{"pin":"` + marker + `"}`,
+		"links.open":             `{"verifier":"` + marker + `"}`,
 		"auth.refresh":           `{"refreshToken":"` + marker + ` x"}`,
 		"tenants.invites.create": `{"email":"a@b.c","role":"` + marker + `"}`,
 		"account.devices.add":    `{"label":"x","recipient":"age1` + marker + `","wrap":"S0Ux"}`,

@@ -161,10 +161,7 @@ func needDigits(field, v string, min, max int) error {
 	if v == "" {
 		return required(field)
 	}
-	if len(v) > max {
-		return tooLarge(field, max)
-	}
-	if len(v) < min || !digits(v) {
+	if len(v) < min || len(v) > max || !digits(v) {
 		return Errorf(CodeBadRequest, "%s must be %d to %d digits", field, min, max)
 	}
 	return nil
@@ -272,14 +269,26 @@ func needVerifyKey(field, v string) error {
 		return required(field)
 	}
 	rest, ok := strings.CutPrefix(v, "ed25519:")
-	if !ok || len(rest) != 43 || !ValidID(rest[:42]) || !ValidID(rest[42:]) {
-		return Errorf(CodeBadRequest, "%s must be an ed25519: verify key", field)
-	}
-	// The last character carries 2 padding bits, which MUST be zero.
-	if strings.IndexByte("AEIMQUYcgkosw048", rest[42]) < 0 {
+	if !ok || !base64URL32(rest) {
 		return Errorf(CodeBadRequest, "%s must be an ed25519: verify key", field)
 	}
 	return nil
+}
+
+// need32 checks 32 bytes in canonical unpadded base64url: 43 characters,
+// the last one's two pad bits zero (a link PIN verifier or its hash).
+func need32(field, v string) error {
+	if v == "" {
+		return required(field)
+	}
+	if !base64URL32(v) {
+		return Errorf(CodeBadRequest, "%s must be 32 bytes in unpadded base64url", field)
+	}
+	return nil
+}
+
+func base64URL32(s string) bool {
+	return len(s) == 43 && base64URL(s) && strings.IndexByte("AEIMQUYcgkosw048", s[42]) >= 0
 }
 
 // needJSONObject checks a pass-through JSON value (WebAuthn options and
@@ -316,4 +325,11 @@ func needRange(field string, v, min, max int64) error {
 		return Errorf(CodeBadRequest, "%s must be between %d and %d", field, min, max)
 	}
 	return nil
+}
+
+func optDigits(field, v string, min, max int) error {
+	if v == "" {
+		return nil
+	}
+	return needDigits(field, v, min, max)
 }

@@ -44,6 +44,8 @@ const (
 	exTenant    = "t8Jk2mQ9xVbR4nLp7sWz1A"
 	exFolder    = "f3Hq8LmN2pRt6vXz9BcD4e"
 	exDocument  = "d5Kp1QwE7rTy3uIo9PaS2d"
+	exVerifier  = "Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GCA"
+	exVerifier2 = "A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg"
 )
 
 func ex(s string) []byte { return []byte(s) }
@@ -74,17 +76,15 @@ func goodRequests() map[string]protocol.Request {
 		"account.unlock.add":      &protocol.AddUnlockMethodRequest{Kind: protocol.UnlockTenantRecovery, Wrap: ex("age file"), TenantID: exTenant},
 		"account.devices.add":     &protocol.AddDeviceRequest{Label: "Chrome on a phone", Recipient: exRecipient, Wrap: ex("age file")},
 
-		"tenants.create":            &protocol.CreateTenantRequest{TenantID: exTenant, Name: "Example GmbH", Genesis: ex("signed genesis statement")},
+		"tenants.create":            &protocol.CreateTenantRequest{TenantID: exTenant, Profile: ex("age file"), Genesis: ex("signed genesis statement")},
 		"tenants.invites.create":    &protocol.CreateInviteRequest{Email: "carol@example.com", Role: protocol.RoleMember},
 		"invites.accept":            &protocol.AcceptInviteRequest{Token: "inv-token-1"},
 		"tenants.members.role":      &protocol.ChangeRoleRequest{Role: protocol.RoleAdmin, Statement: ex("signed change-role")},
 		"tenants.members.remove":    &protocol.RemoveMemberRequest{Statement: ex("signed remove-member")},
 		"tenants.membership.append": &protocol.AppendMembershipRequest{Statement: ex("signed statement")},
-		"tenants.recovery.set": &protocol.SetRecoveryRequest{Statement: ex("signed enable-recovery"),
-			Shares: []protocol.RecoveryShare{{AccountID: "acct-alice", Wrap: ex("age file")}, {AccountID: "acct-bob", Wrap: ex("age file")}}},
-		"tenants.recovery.request": &protocol.CreateRecoveryRequest{DeviceRecipient: exRecipient},
-		"tenants.recovery.approve": &protocol.ApproveRecoveryRequest{Wrap: ex("age file")},
-		"tenants.recovery.deny":    &protocol.DenyRequest{Reason: "Please ask in person."},
+		"tenants.recovery.request":  &protocol.CreateRecoveryRequest{DeviceRecipient: exRecipient},
+		"tenants.recovery.approve":  &protocol.ApproveRecoveryRequest{Admins: []string{"acct-bob", "acct-alice"}, Wrap: ex("age file")},
+		"tenants.recovery.deny":     &protocol.DenyRequest{Reason: "Please ask in person."},
 
 		"folders.create": &protocol.CreateFolderRequest{FolderID: exFolder, Name: ex("age file"), Recipient: exRecipient,
 			Grants: []protocol.GrantUpload{{Grant: ex("signed grant"), GranteeID: "acct-alice", ObjectKind: protocol.ObjectFolder, ObjectID: exFolder, KeyVersion: 1}}},
@@ -103,14 +103,14 @@ func goodRequests() map[string]protocol.Request {
 
 		"envelopes.create": &protocol.CreateEnvelopeRequest{EnvelopeID: "env-1", DocumentID: exDocument, Version: 1, Message: ex("age file"), ExpiresInDays: 14,
 			Signers: []protocol.NewSigner{
-				{SignerID: "s1", Name: "Dora Díaz", Email: "dora@example.org", Phone: "+4915112345678", Order: 1, PIN: "482913", LinkWrap: ex("age scrypt file")},
-				{SignerID: "s2", Name: "Emil Ek", Email: "emil@example.se", Phone: "+46701234567", Order: 2, PIN: "130577", LinkWrap: ex("age scrypt file")},
+				{SignerID: "s1", Name: "Dora Díaz", Email: "dora@example.org", Phone: "+4915112345678", Order: 1, PIN: "482913", VerifierHash: exVerifier, LinkWrap: ex("age scrypt file")},
+				{SignerID: "s2", Name: "Emil Ek", Email: "emil@example.se", Phone: "+46701234567", Order: 2, VerifierHash: exVerifier2, LinkWrap: ex("age scrypt file")},
 			}},
 		"envelopes.remind":      &protocol.RemindRequest{SignerIDs: []string{"s2"}},
 		"envelopes.cancel":      &protocol.CancelEnvelopeRequest{Reason: "Wrong version sent."},
 		"envelopes.seal.upload": &protocol.SealUploadRequest{Seal: ex("seal"), Commitment: bytes.Repeat([]byte{1}, 32), SealHash: bytes.Repeat([]byte{2}, 32)},
 
-		"links.open":        &protocol.OpenLinkRequest{PIN: "482913"},
+		"links.open":        &protocol.OpenLinkRequest{Verifier: exVerifier},
 		"links.sign":        &protocol.SubmitSignatureRequest{Statement: ex("signed signer statement"), VerifyKey: exVerifyKey},
 		"links.decline":     &protocol.DeclineRequest{Reason: "Not my contract."},
 		"links.seal.upload": &protocol.SealUploadRequest{Seal: ex("seal"), Commitment: bytes.Repeat([]byte{1}, 32), SealHash: bytes.Repeat([]byte{2}, 32)},
@@ -154,10 +154,13 @@ var badRequests = []struct {
 	{"upload-negative-size", "uploads.create", "a negative size", `{"documentId":"d","folderId":"f","size":-1,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
 	{"hash-wrong-length", "uploads.commit", "a SHA-256 of 31 bytes", `{"sha256":"` + b64(31) + `"}`, "", protocol.CodeBadRequest},
 	{"float-for-int", "uploads.create", "a size with a fraction", `{"documentId":"d","folderId":"f","size":1.5,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
-	{"pin-too-short", "links.open", "a five-digit PIN", `{"pin":"12345"}`, "", protocol.CodeBadRequest},
-	{"pin-as-number", "links.open", "a PIN given as a JSON number", `{"pin":482913}`, "", protocol.CodeBadRequest},
-	{"signer-bad-phone", "envelopes.create", "a phone number without the + of E.164", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"015112345678","pin":"123456","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
-	{"signer-twice", "envelopes.create", "one signer id twice", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"+4915112345678","pin":"123456","linkWrap":"S0Ux"},{"signerId":"s","name":"M","email":"m@example.com","phone":"+4915112345679","pin":"123457","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
+	{"pin-instead-of-verifier", "links.open", "the PIN itself, which never goes to the server: the signer sends the verifier", `{"pin":"482913"}`, "", protocol.CodeUnknownField},
+	{"verifier-short", "links.open", "a verifier of 42 characters", `{"verifier":"Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GC"}`, "", protocol.CodeBadRequest},
+	{"verifier-padded", "links.open", "a verifier in padded base64", `{"verifier":"Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GCA="}`, "", protocol.CodeBadRequest},
+	{"signer-pin-seven-digits", "envelopes.create", "a PIN to relay that is not six digits", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"+4915112345678","pin":"1234567","verifierHash":"` + exVerifier + `","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
+	{"signer-no-verifier-hash", "envelopes.create", "a signer without the hash of their PIN verifier", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"+4915112345678","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
+	{"signer-bad-phone", "envelopes.create", "a phone number without the + of E.164", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"015112345678","verifierHash":"` + exVerifier + `","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
+	{"signer-twice", "envelopes.create", "one signer id twice", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"+4915112345678","verifierHash":"` + exVerifier + `","linkWrap":"S0Ux"},{"signerId":"s","name":"M","email":"m@example.com","phone":"+4915112345679","verifierHash":"` + exVerifier2 + `","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
 	{"verify-key-bad-padding", "links.sign", "a verify key whose last character has non-zero padding bits", `{"statement":"S0Ux","verifyKey":"ed25519:Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GCB"}`, "", protocol.CodeBadRequest},
 	{"remind-duplicate", "envelopes.remind", "a signer listed twice", `{"signerIds":["s1","s1"]}`, "", protocol.CodeBadRequest},
 	{"seal-commitment-missing", "envelopes.seal.upload", "no commitment", `{"seal":"S0Ux","sealHash":"` + b64(32) + `"}`, "", protocol.CodeBadRequest},

@@ -71,7 +71,7 @@ func (f *fixture) cases(t testing.TB) []chainCase {
 	honest("member-replaces-keys", "carol (member) replaces dave's keys", at4, f.carol,
 		UpdateKeys{AccountID: f.dave.id, VerifyKey: mallory.sk.Public(), Recipient: mallory.idy.Recipient()}, ErrNotAuthorized)
 	honest("admin-enables-recovery", "bob (admin) enables recovery: only owners do", at4, f.bob,
-		EnableRecovery{Recovery: Recovery{Recipient: mallory.idy.Recipient(), Threshold: 1, Holders: []Holder{{AccountID: f.bob.id, Recipient: mallory.idy.Recipient()}}}}, ErrNotAuthorized)
+		EnableRecovery{Recovery: Recovery{Threshold: 1, Holders: []Holder{{AccountID: f.bob.id, Recipient: mallory.idy.Recipient()}}}}, ErrNotAuthorized)
 	honest("last-owner-leaves", "alice, the only owner, removes herself", at4, f.alice, RemoveMember{AccountID: f.alice.id}, ErrLastOwner)
 	honest("last-owner-steps-down", "alice, the only owner, makes herself admin", at4, f.alice, ChangeRole{AccountID: f.alice.id, Role: protocol.RoleAdmin}, ErrLastOwner)
 	honest("remove-unknown", "alice removes an account that is not a member", at4, f.alice, RemoveMember{AccountID: mallory.id}, ErrUnknownMember)
@@ -84,9 +84,9 @@ func (f *fixture) cases(t testing.TB) []chainCase {
 		UpdateKeys{AccountID: f.carol.id, VerifyKey: f.carol.sk.Public(), Recipient: f.carol.idy.Recipient()}, ErrNoChange)
 	honest("disable-when-off", "alice disables recovery that is off", at4, f.alice, DisableRecovery{}, ErrNoChange)
 	honest("member-holds-recovery", "alice enables recovery with carol (member) as a holder", at4, f.alice,
-		EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Threshold: 1, Holders: []Holder{{AccountID: f.carol.id, Recipient: f.carol.idy.Recipient()}}}}, ErrRecoveryHolder)
-	honest("remove-holder", "alice removes bob while he holds a recovery share", at7, f.alice, RemoveMember{AccountID: f.bob.id}, ErrRecoveryHolder)
-	honest("demote-holder", "alice makes bob a member while he holds a recovery share", at7, f.alice, ChangeRole{AccountID: f.bob.id, Role: protocol.RoleMember}, ErrRecoveryHolder)
+		EnableRecovery{Recovery: Recovery{Threshold: 1, Holders: []Holder{{AccountID: f.carol.id, Recipient: f.carol.idy.Recipient()}}}}, ErrRecoveryHolder)
+	honest("remove-holder", "alice removes bob while he is a recovery holder", at7, f.alice, RemoveMember{AccountID: f.bob.id}, ErrRecoveryHolder)
+	honest("demote-holder", "alice makes bob a member while he is a recovery holder", at7, f.alice, ChangeRole{AccountID: f.bob.id, Role: protocol.RoleMember}, ErrRecoveryHolder)
 
 	tampered("unknown-signer", "a statement signed by an account that is not a member (the server's own key)", at4,
 		at4.forge(mallory, mallory.sk, AddMember{Member: malloryAdmin}, nil), ErrUnknownMember)

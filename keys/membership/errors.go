@@ -16,8 +16,9 @@ var (
 	// or carries a field its kind does not have or lacks one it needs.
 	// It wraps keys.ErrMalformed.
 	ErrMalformed = fmt.Errorf("membership: malformed statement: %w", keys.ErrMalformed)
-	// ErrTooLarge: a statement is over protocol.MaxStatement or a chain
-	// over protocol.MaxMembershipChain. It wraps keys.ErrTooLarge.
+	// ErrTooLarge: a statement is over protocol.MaxStatement, a chain over
+	// protocol.MaxMembershipChain, or recovery holders over
+	// protocol.MaxRecoveryAdmins. It wraps keys.ErrTooLarge.
 	ErrTooLarge = fmt.Errorf("membership: %w", keys.ErrTooLarge)
 	// ErrUnsupported: a statement of a version, kind or role this code does
 	// not know. A newer client may have written it; this one cannot judge it.
@@ -47,7 +48,8 @@ var (
 	ErrNoChange = errors.New("membership: statement changes nothing")
 	// ErrRecoveryHolder: a recovery holder is not an owner or admin, or a
 	// change would take a current holder out of those roles while recovery
-	// is on (disable or re-enable recovery without them first).
+	// is on (disable or re-enable recovery without them first; members'
+	// wraps to the old holders stay openable by them until re-wrapped).
 	ErrRecoveryHolder = errors.New("membership: recovery holders must be owners or admins")
 	// ErrRecoveryDisabled: tenant recovery is off.
 	ErrRecoveryDisabled = errors.New("membership: tenant recovery is off")

@@ -31,7 +31,7 @@ type fixture struct {
 	tenant                     string
 	alice, bob, carol, dave    *actor
 	carol2, mallory            *actor // carol's new keyring; the server's own keys
-	recovery, bobShare, alice2 *keys.Identity
+	bobShare, alice2           *keys.Identity
 	t0                         time.Time
 }
 
@@ -58,7 +58,7 @@ func newFixture(t *testing.T) *fixture {
 		mallory: mk("mallory", "acct-mallory", "mallory@example.net"),
 		t0:      time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC),
 	}
-	f.recovery, f.bobShare, f.alice2 = keys.NewIdentity(), keys.NewIdentity(), keys.NewIdentity()
+	f.bobShare, f.alice2 = keys.NewIdentity(), keys.NewIdentity()
 	return f
 }
 
@@ -128,7 +128,7 @@ func (f *fixture) fullChain(t testing.TB) *builder {
 		add(f.alice, AddMember{Member: f.dave.member(protocol.RoleMember)}).                                                   // 3
 		add(f.alice, ChangeRole{AccountID: f.dave.id, Role: protocol.RoleAdmin}).                                              // 4 owner makes an admin
 		add(f.carol, UpdateKeys{AccountID: f.carol.id, VerifyKey: f.carol2.sk.Public(), Recipient: f.carol2.idy.Recipient()}). // 5 self
-		add(f.alice, EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Threshold: 2, Holders: []Holder{
+		add(f.alice, EnableRecovery{Recovery: Recovery{Threshold: 2, Holders: []Holder{
 			{AccountID: f.alice.id, Recipient: f.alice2.Recipient()},
 			{AccountID: f.bob.id, Recipient: f.bobShare.Recipient()},
 		}}}).                                                               // 6

@@ -35,8 +35,8 @@ func TestFullChain(t *testing.T) {
 	if _, on := s.Recovery(); on {
 		t.Error("recovery still on")
 	}
-	if _, err := s.RecoveryRecipient(); !errors.Is(err, ErrRecoveryDisabled) {
-		t.Errorf("RecoveryRecipient: %v", err)
+	if _, _, err := s.RecoveryWrapTo(); !errors.Is(err, ErrRecoveryDisabled) {
+		t.Errorf("RecoveryWrapTo: %v", err)
 	}
 	// The pin from first use verifies the same chain; the state is the same.
 	s2, err := VerifyFirstUse(b.chain, f.tenant)
@@ -129,8 +129,9 @@ func TestRecoveryState(t *testing.T) {
 	if again, _ := s.Recovery(); again.Holders[0].AccountID != f.alice.id {
 		t.Error("Recovery returned the state's own slice")
 	}
-	if r, err := s.RecoveryRecipient(); err != nil || !r.Equal(f.recovery.Recipient()) {
-		t.Errorf("RecoveryRecipient = %v, %v", r, err)
+	m, admins, err := s.RecoveryWrapTo()
+	if err != nil || m != 2 || len(admins) != 2 || !admins[0].Equal(f.alice2.Recipient()) || !admins[1].Equal(f.bobShare.Recipient()) {
+		t.Errorf("RecoveryWrapTo = %d, %v, %v", m, admins, err)
 	}
 }
 
@@ -181,10 +182,10 @@ func TestLimits(t *testing.T) {
 		t.Errorf("oversize chain: %v", err)
 	}
 	var hs []Holder
-	for i := range protocol.MaxRecoveryHolders + 1 {
-		hs = append(hs, Holder{AccountID: "acct-" + string(rune('a'+i)), Recipient: f.recovery.Recipient()})
+	for i := range protocol.MaxRecoveryAdmins + 1 {
+		hs = append(hs, Holder{AccountID: "acct-" + string(rune('a'+i)), Recipient: f.alice2.Recipient()})
 	}
-	_, err := b.s.Append(f.alice.id, f.alice.sk, EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Threshold: 1, Holders: hs}}, f.at(1))
+	_, err := b.s.Append(f.alice.id, f.alice.sk, EnableRecovery{Recovery: Recovery{Threshold: 1, Holders: hs}}, f.at(1))
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("too many holders: %v", err)
 	}
@@ -214,15 +215,15 @@ func TestAppendMisuse(t *testing.T) {
 		c    Change
 	}{
 		{"no recipient", AddMember{Member: Member{AccountID: "acct-x", Email: "x@example.com", Role: protocol.RoleMember, VerifyKey: f.bob.sk.Public()}}},
-		{"no role", AddMember{Member: Member{AccountID: "acct-x", Email: "x@example.com", VerifyKey: f.bob.sk.Public(), Recipient: f.recovery.Recipient()}}},
+		{"no role", AddMember{Member: Member{AccountID: "acct-x", Email: "x@example.com", VerifyKey: f.bob.sk.Public(), Recipient: f.alice2.Recipient()}}},
 		{"bad id", RemoveMember{AccountID: "acct x"}},
-		{"bad email", AddMember{Member: Member{AccountID: "acct-x", Email: "x", Role: protocol.RoleMember, VerifyKey: f.bob.sk.Public(), Recipient: f.recovery.Recipient()}}},
-		{"zero verify key", UpdateKeys{AccountID: f.bob.id, Recipient: f.recovery.Recipient()}},
+		{"bad email", AddMember{Member: Member{AccountID: "acct-x", Email: "x", Role: protocol.RoleMember, VerifyKey: f.bob.sk.Public(), Recipient: f.alice2.Recipient()}}},
+		{"zero verify key", UpdateKeys{AccountID: f.bob.id, Recipient: f.alice2.Recipient()}},
 		{"unknown role", ChangeRole{AccountID: f.bob.id, Role: 9}},
-		{"threshold 0", EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Holders: []Holder{{AccountID: f.alice.id, Recipient: f.recovery.Recipient()}}}}},
-		{"threshold over holders", EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Threshold: 2, Holders: []Holder{{AccountID: f.alice.id, Recipient: f.recovery.Recipient()}}}}},
-		{"holders unsorted", EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Threshold: 1, Holders: []Holder{{AccountID: f.bob.id, Recipient: f.recovery.Recipient()}, {AccountID: f.alice.id, Recipient: f.recovery.Recipient()}}}}},
-		{"holder twice", EnableRecovery{Recovery: Recovery{Recipient: f.recovery.Recipient(), Threshold: 1, Holders: []Holder{{AccountID: f.bob.id, Recipient: f.recovery.Recipient()}, {AccountID: f.bob.id, Recipient: f.recovery.Recipient()}}}}},
+		{"threshold 0", EnableRecovery{Recovery: Recovery{Holders: []Holder{{AccountID: f.alice.id, Recipient: f.alice2.Recipient()}}}}},
+		{"threshold over holders", EnableRecovery{Recovery: Recovery{Threshold: 2, Holders: []Holder{{AccountID: f.alice.id, Recipient: f.alice2.Recipient()}}}}},
+		{"holders unsorted", EnableRecovery{Recovery: Recovery{Threshold: 1, Holders: []Holder{{AccountID: f.bob.id, Recipient: f.alice2.Recipient()}, {AccountID: f.alice.id, Recipient: f.alice2.Recipient()}}}}},
+		{"holder twice", EnableRecovery{Recovery: Recovery{Threshold: 1, Holders: []Holder{{AccountID: f.bob.id, Recipient: f.alice2.Recipient()}, {AccountID: f.bob.id, Recipient: f.alice2.Recipient()}}}}},
 	}
 	for _, tc := range bad {
 		if _, err := b.s.Append(f.alice.id, f.alice.sk, tc.c, f.at(9)); !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {

@@ -390,11 +390,13 @@ func (s *State) Recovery() (Recovery, bool) {
 	return r, true
 }
 
-// RecoveryRecipient returns the tenant recovery recipient a member wraps
-// their account key to when they opt in, or ErrRecoveryDisabled.
-func (s *State) RecoveryRecipient() (keys.Recipient, error) {
+// RecoveryWrapTo returns what a member who opts into tenant recovery wraps
+// their account key to: account.WrapForTenant(ak, threshold, admins). It
+// returns ErrRecoveryDisabled while recovery is off. A client MUST take
+// these from here, never from the server alone.
+func (s *State) RecoveryWrapTo() (threshold int, admins []keys.Recipient, err error) {
 	if s.recovery == nil {
-		return keys.Recipient{}, ErrRecoveryDisabled
+		return 0, nil, ErrRecoveryDisabled
 	}
-	return s.recovery.Recipient, nil
+	return s.recovery.Threshold, s.recovery.Recipients(), nil
 }

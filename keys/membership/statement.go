@@ -29,7 +29,7 @@ const (
 	KindChangeRole      Kind = 3 // changes a member's role
 	KindRemoveMember    Kind = 4 // removes a member (folders they held rotate)
 	KindUpdateKeys      Kind = 5 // replaces a member's verify key and recipient
-	KindEnableRecovery  Kind = 6 // turns tenant recovery on, or replaces its key
+	KindEnableRecovery  Kind = 6 // turns tenant recovery on, or replaces its holders
 	KindDisableRecovery Kind = 7 // turns tenant recovery off
 )
 
@@ -57,21 +57,32 @@ type Member struct {
 	Recipient keys.Recipient
 }
 
-// Recovery is the tenant recovery setting: members who opt in wrap their
-// account key to Recipient, whose identity is held by the Holders so that
-// Threshold of them together can use it.
+// Recovery is the tenant recovery setting: a member who opts in wraps their
+// account key so that any Threshold of the Holders, together, can open it
+// (keys/account.WrapForTenant: age onions, one per Threshold-subset of the
+// holders' recipients).
 type Recovery struct {
-	Recipient keys.Recipient
 	Threshold int
 	// Holders are owners or admins, sorted by AccountID, each at most once.
 	Holders []Holder
 }
 
-// Holder is one admin's share of the tenant recovery key: the share (or,
-// with a threshold of 1, the recovery identity) is wrapped to Recipient.
+// Holder is one admin able to take part in tenant recovery, with the
+// recipient members wrap to for them (which MAY differ from the admin's
+// member recipient, so that an admin can keep recovery on a separate key).
 type Holder struct {
 	AccountID string
 	Recipient keys.Recipient
+}
+
+// Recipients returns the holders' recipients, in the order of Holders: what
+// a member hands to account.WrapForTenant with Threshold.
+func (r Recovery) Recipients() []keys.Recipient {
+	out := make([]keys.Recipient, len(r.Holders))
+	for i, h := range r.Holders {
+		out[i] = h.Recipient
+	}
+	return out
 }
 
 // Change is what a statement does: one of Genesis, AddMember, ChangeRole,
@@ -115,10 +126,11 @@ type UpdateKeys struct {
 	Recipient keys.Recipient
 }
 
-// EnableRecovery turns tenant recovery on, or replaces the recovery key and
+// EnableRecovery turns tenant recovery on, or replaces the threshold and
 // holders if it is on. Only owners may sign it. 1 <= Threshold <=
-// len(Holders) <= protocol.MaxRecoveryHolders, and every holder MUST be a
-// current owner or admin.
+// len(Holders) <= protocol.MaxRecoveryAdmins, and every holder MUST be a
+// current owner or admin. Members re-wrap their account keys to the new
+// setting when they see it.
 type EnableRecovery struct{ Recovery Recovery }
 
 // DisableRecovery turns tenant recovery off. Only owners may sign it.
@@ -231,7 +243,7 @@ var kindFields = [...]int{
 	KindChangeRole:      fAccount | fRole,
 	KindRemoveMember:    fAccount,
 	KindUpdateKeys:      fAccount | fVerifyKey | fRecipient,
-	KindEnableRecovery:  fRecipient | fThreshold | fHolders,
+	KindEnableRecovery:  fThreshold | fHolders,
 	KindDisableRecovery: 0,
 }
 
@@ -378,7 +390,7 @@ func fromWire(w *wireStatement) (*Statement, error) {
 	case KindUpdateKeys:
 		s.Change = UpdateKeys{AccountID: w.Account, VerifyKey: vk, Recipient: rcpt}
 	case KindEnableRecovery:
-		rec, err := recoveryFromWire(rcpt, w.Threshold, w.Holders)
+		rec, err := recoveryFromWire(w.Threshold, w.Holders)
 		if err != nil {
 			return nil, err
 		}
@@ -389,14 +401,14 @@ func fromWire(w *wireStatement) (*Statement, error) {
 	return s, nil
 }
 
-func recoveryFromWire(r keys.Recipient, threshold uint64, hs []wireHolder) (Recovery, error) {
-	if len(hs) > protocol.MaxRecoveryHolders {
+func recoveryFromWire(threshold uint64, hs []wireHolder) (Recovery, error) {
+	if len(hs) > protocol.MaxRecoveryAdmins {
 		return Recovery{}, fmt.Errorf("%w: %d recovery holders", ErrTooLarge, len(hs))
 	}
 	if threshold < 1 || threshold > uint64(len(hs)) {
 		return Recovery{}, malformed("recovery threshold %d of %d holders", threshold, len(hs))
 	}
-	rec := Recovery{Recipient: r, Threshold: int(threshold), Holders: make([]Holder, len(hs))}
+	rec := Recovery{Threshold: int(threshold), Holders: make([]Holder, len(hs))}
 	for i, h := range hs {
 		if !protocol.ValidID(h.Account) {
 			return Recovery{}, malformed("recovery holder id")
@@ -445,7 +457,7 @@ func toWire(s *Statement) (*wireStatement, error) {
 	case UpdateKeys:
 		w.Account, w.VerifyKey, w.Recipient = c.AccountID, c.VerifyKey[:], c.Recipient.String()
 	case EnableRecovery:
-		w.Recipient, w.Threshold = c.Recovery.Recipient.String(), uint64(max(c.Recovery.Threshold, 0))
+		w.Threshold = uint64(max(c.Recovery.Threshold, 0))
 		for _, h := range c.Recovery.Holders {
 			w.Holders = append(w.Holders, wireHolder{Account: h.AccountID, Recipient: h.Recipient.String()})
 		}

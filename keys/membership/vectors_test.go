@@ -53,7 +53,6 @@ type memberVector struct {
 }
 
 type recoveryVector struct {
-	Recipient string         `json:"recipient"`
 	Threshold int            `json:"threshold"`
 	Holders   []memberVector `json:"holders"`
 }
@@ -75,7 +74,7 @@ func stateVector(s *State) ([]memberVector, *recoveryVector) {
 	if !on {
 		return ms, nil
 	}
-	rv := &recoveryVector{Recipient: rec.Recipient.String(), Threshold: rec.Threshold}
+	rv := &recoveryVector{Threshold: rec.Threshold}
 	for _, h := range rec.Holders {
 		rv.Holders = append(rv.Holders, memberVector{AccountID: h.AccountID, Recipient: h.Recipient.String()})
 	}
@@ -98,7 +97,7 @@ func buildVectors(t *testing.T) (stmts map[string]statementVector, chains map[st
 		"alice adds dave as member",
 		"alice makes dave admin (keys 8 and 10 only)",
 		"carol replaces her verify key and recipient, signing with her old key (keys 8, 11, 12)",
-		"alice enables 2-of-2 recovery: key 12 is the tenant recovery recipient, 13 the threshold, 14 the holders sorted by account id",
+		"alice enables 2-of-2 recovery: key 13 is the threshold, 14 the holders (account id, recipient) sorted by account id",
 		"bob removes carol (key 8 only)",
 		"dave removes himself",
 		"alice disables recovery (no change fields)",
