@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -142,6 +143,22 @@ func (r *Route) Match(path string) (map[string]string, bool) {
 		}
 	}
 	return params, true
+}
+
+// CheckQuery refuses a request whose query names (in order, repeats
+// included) hold one the route does not read, or one twice.
+func (r *Route) CheckQuery(names []string) error {
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if !slices.Contains(r.Query, n) {
+			return Errorf(CodeBadRequest, "unknown query parameter")
+		}
+		if seen[n] {
+			return Errorf(CodeBadRequest, "query parameter %s given twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
 }
 
 // LookupRoute finds the route for a method and path. It returns an *Error

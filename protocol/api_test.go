@@ -298,3 +298,18 @@ func TestValidateDoesNotEcho(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckQuery(t *testing.T) {
+	r := routeByName(t, "folders.list")
+	if err := r.CheckQuery([]string{"parent", "limit", "cursor"}); err != nil {
+		t.Error(err)
+	}
+	for _, q := range [][]string{{"limit", "limit"}, {"offset"}, {"Limit"}} {
+		if err := r.CheckQuery(q); protocol.CodeOf(err) != protocol.CodeBadRequest {
+			t.Errorf("%v: %v", q, err)
+		}
+	}
+	if err := routeByName(t, "account.get").CheckQuery([]string{"x"}); err == nil {
+		t.Error("a route without query parameters took one")
+	}
+}

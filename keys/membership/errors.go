@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"vellum.dev/vellum/keys"
+	"vellum.dev/vellum/protocol"
 )
 
 // Errors. Each failure of a chain check wraps exactly one of these, so that
@@ -30,6 +31,11 @@ var (
 	// seq, wrong previous hash, another tenant), the chain is empty, or a
 	// genesis appears anywhere but first.
 	ErrBrokenChain = errors.New("membership: broken chain")
+	// ErrStale: a statement of the right tenant whose seq or previous hash
+	// is not the head's; it wraps ErrBrokenChain. To a server appending a
+	// statement it usually means another statement got in first, and the
+	// client should fetch the chain and build its statement again.
+	ErrStale = fmt.Errorf("%w: statement does not follow the head", ErrBrokenChain)
 	// ErrPinMismatch: the chain's genesis is not the pinned one.
 	ErrPinMismatch = errors.New("membership: genesis does not match the pin")
 	// ErrNotAuthorized: the signer's role does not allow the change.
@@ -57,6 +63,33 @@ var (
 	// holds for them (see State.CheckRecipient).
 	ErrKeyMismatch = errors.New("membership: key does not match the membership chain")
 )
+
+// Code is the protocol code a server answers with when it refuses a
+// statement with err (SPEC §Membership, Errors).
+func Code(err error) protocol.Code {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrMalformed):
+		return protocol.CodeBadEncoding
+	case errors.Is(err, ErrTooLarge):
+		return protocol.CodeTooLarge
+	case errors.Is(err, ErrUnsupported):
+		return protocol.CodeUnsupported
+	case errors.Is(err, ErrBadSignature):
+		return protocol.CodeBadSignature
+	case errors.Is(err, ErrStale), errors.Is(err, ErrAlreadyMember), errors.Is(err, ErrLastOwner),
+		errors.Is(err, ErrNoChange), errors.Is(err, ErrRecoveryHolder), errors.Is(err, ErrRecoveryDisabled):
+		return protocol.CodeConflict
+	case errors.Is(err, ErrBrokenChain), errors.Is(err, ErrPinMismatch), errors.Is(err, ErrKeyMismatch):
+		return protocol.CodeBadChain
+	case errors.Is(err, ErrNotAuthorized):
+		return protocol.CodeForbidden
+	case errors.Is(err, ErrUnknownMember):
+		return protocol.CodeNotFound
+	}
+	return protocol.CodeInternal
+}
 
 // StatementError is a failure of one statement of a chain.
 type StatementError struct {

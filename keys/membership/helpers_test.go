@@ -28,11 +28,11 @@ func (a *actor) member(r protocol.Role) Member {
 // come from documented seeds, SHA-256("vellum membership vector: " + name);
 // age identities from crypto/rand seeded with fixtureSeed.
 type fixture struct {
-	tenant                     string
-	alice, bob, carol, dave    *actor
-	carol2, mallory            *actor // carol's new keyring; the server's own keys
-	bobShare, alice2           *keys.Identity
-	t0                         time.Time
+	tenant                  string
+	alice, bob, carol, dave *actor
+	carol2, mallory         *actor // carol's new keyring; the server's own keys
+	bobShare, alice2        *keys.Identity
+	t0                      time.Time
 }
 
 const fixtureSeed = 1

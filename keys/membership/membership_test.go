@@ -3,6 +3,7 @@ package membership
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +272,31 @@ func TestStatementErrorMessage(t *testing.T) {
 	err := b.s.Apply(b.forge(f.bob, f.bob.sk, AddMember{Member: f.mallory.member(protocol.RoleAdmin)}, nil))
 	if err == nil || !strings.Contains(err.Error(), "statement 4") || !strings.Contains(err.Error(), "acct-bob") {
 		t.Errorf("message %q should name the statement and the signer", err)
+	}
+}
+
+// TestCode: every sentinel maps to the code the spec's table gives it.
+func TestCode(t *testing.T) {
+	for err, want := range map[error]protocol.Code{
+		ErrMalformed: protocol.CodeBadEncoding, ErrTooLarge: protocol.CodeTooLarge, ErrUnsupported: protocol.CodeUnsupported,
+		ErrBadSignature: protocol.CodeBadSignature, ErrBrokenChain: protocol.CodeBadChain, ErrStale: protocol.CodeConflict,
+		ErrPinMismatch: protocol.CodeBadChain, ErrNotAuthorized: protocol.CodeForbidden, ErrUnknownMember: protocol.CodeNotFound,
+		ErrAlreadyMember: protocol.CodeConflict, ErrLastOwner: protocol.CodeConflict, ErrNoChange: protocol.CodeConflict,
+		ErrRecoveryHolder: protocol.CodeConflict, ErrKeyMismatch: protocol.CodeBadChain, errors.New("other"): protocol.CodeInternal,
+	} {
+		if got := Code(&StatementError{Index: 3, Err: fmt.Errorf("wrapped: %w", err)}); got != want {
+			t.Errorf("%v: %s, want %s", err, got, want)
+		}
+	}
+	// A statement made on an older head is a conflict, not a broken chain.
+	f := newFixture(t)
+	b := f.fullChain(t).upTo(4)
+	stale, err := b.s.Append(f.alice.id, f.alice.sk, RemoveMember{AccountID: f.dave.id}, f.at(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.add(f.alice, RemoveMember{AccountID: f.carol.id})
+	if err := b.s.Apply(stale); Code(err) != protocol.CodeConflict || !errors.Is(err, ErrBrokenChain) {
+		t.Errorf("stale statement: %v (%s)", err, Code(err))
 	}
 }

@@ -131,9 +131,9 @@ func (s *State) check(st *Statement) error {
 	case st.TenantID != s.pin.TenantID:
 		return fmt.Errorf("%w: statement of tenant %s", ErrBrokenChain, st.TenantID)
 	case st.Seq != s.seq+1:
-		return fmt.Errorf("%w: seq %d, want %d", ErrBrokenChain, st.Seq, s.seq+1)
+		return fmt.Errorf("%w: seq %d, want %d", ErrStale, st.Seq, s.seq+1)
 	case st.Prev != s.head:
-		return fmt.Errorf("%w: previous hash is not the head", ErrBrokenChain)
+		return fmt.Errorf("%w: previous hash is not the head", ErrStale)
 	}
 	if _, ok := st.Change.(Genesis); ok {
 		return fmt.Errorf("%w: genesis after the first statement", ErrBrokenChain)
