@@ -150,7 +150,7 @@ var badRequests = []struct {
 	{"grant-version-zero", "grants.create", "key versions start at 1", `{"grants":[{"grant":"S0Ux","granteeId":"acct-bob","objectKind":"folder","objectId":"x","keyVersion":0}]}`, "", protocol.CodeBadRequest},
 	{"no-grants", "grants.create", "an empty batch", `{"grants":[]}`, "", protocol.CodeBadRequest},
 	{"rotate-to-version-1", "folders.rotate", "a rotation makes version 2 or later", `{"keyVersion":1,"recipient":"` + exRecipient + `","rotation":"S0Ux","grants":[{"grant":"S0Ux","granteeId":"a","objectKind":"folder","objectId":"f","keyVersion":1}]}`, "", protocol.CodeBadRequest},
-	{"upload-too-large", "uploads.create", "a document over MaxDocumentSize", `{"documentId":"d","folderId":"f","size":68719476737,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
+	{"upload-too-large", "uploads.create", "a document over MaxUploadSize", `{"documentId":"d","folderId":"f","size":68719476737,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
 	{"upload-negative-size", "uploads.create", "a negative size", `{"documentId":"d","folderId":"f","size":-1,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
 	{"hash-wrong-length", "uploads.commit", "a SHA-256 of 31 bytes", `{"sha256":"` + b64(31) + `"}`, "", protocol.CodeBadRequest},
 	{"float-for-int", "uploads.create", "a size with a fraction", `{"documentId":"d","folderId":"f","size":1.5,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
