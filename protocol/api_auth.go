@@ -214,9 +214,12 @@ func (r *PasskeyLoginFinishRequest) Validate() error {
 		optID("deviceId", r.DeviceID))
 }
 
-// SessionTokens are a session: a short-lived access token for
-// "Authorization: Bearer", and a refresh token that buys the next pair.
-// Both are opaque; refreshing rotates the refresh token.
+// SessionTokens are a session (SPEC §Session tokens): a short-lived access
+// token for "Authorization: Bearer", and a longer-lived refresh token that
+// buys new access tokens. Both are opaque to the client. They are sealed,
+// not stored, so a single one cannot be revoked: ending every session of the
+// account (LogoutRequest.Everywhere, a password change, a device removal)
+// bumps the account's session epoch, which revokes them all.
 type SessionTokens struct {
 	AccessToken      string    `json:"accessToken"`
 	AccessExpiresAt  time.Time `json:"accessExpiresAt"`
@@ -224,15 +227,22 @@ type SessionTokens struct {
 	RefreshExpiresAt time.Time `json:"refreshExpiresAt"`
 }
 
-// RefreshRequest trades a refresh token for new SessionTokens.
+// RefreshRequest trades a refresh token for a new access token.
 type RefreshRequest struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
 func (r *RefreshRequest) Validate() error { return needToken("refreshToken", r.RefreshToken) }
 
-// LogoutRequest ends the session; Everywhere ends every session of the
-// account (it bumps the account's session epoch).
+// AccessToken is a fresh access token.
+type AccessToken struct {
+	AccessToken     string    `json:"accessToken"`
+	AccessExpiresAt time.Time `json:"accessExpiresAt"`
+}
+
+// LogoutRequest records a logout (an audit event). The client forgets its
+// tokens; with Everywhere the server also bumps the account's session
+// epoch, ending every session of the account on every device.
 type LogoutRequest struct {
 	Everywhere bool `json:"everywhere,omitempty"`
 }

@@ -129,7 +129,7 @@ var Routes = []Route{
 	route("auth.passkey.finish", rPost, PathPasskeyLoginFinish, aNone).takes(req[PasskeyLoginFinishRequest]).returns((*LoginResponse)(nil)),
 	route("auth.device.verify", rPost, PathDeviceVerification, aNone).takes(req[DeviceVerifyRequest]).returns((*LoginResponse)(nil)),
 	route("auth.device.resend", rPost, PathDeviceVerifyResend, aNone).takes(req[DeviceVerifyResendRequest]).returns((*DeviceVerification)(nil)),
-	route("auth.refresh", rPost, PathRefresh, aNone).takes(req[RefreshRequest]).returns((*SessionTokens)(nil)),
+	route("auth.refresh", rPost, PathRefresh, aNone).takes(req[RefreshRequest]).returns((*AccessToken)(nil)),
 	route("auth.logout", rPost, PathLogout, aSession).takes(req[LogoutRequest]),
 
 	route("account.get", rGet, PathAccount, aSession).returns((*AccountInfo)(nil)),
