@@ -296,25 +296,32 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 	tx := &Tx{s: s, b: b, locked: map[*sync.Mutex]bool{}}
 	tx.view = view{r: batchReader{b}}
 	s.writeMu.Lock()
-	err := fn(tx)
-	if err == nil && !b.Empty() {
-		err = s.db.ApplyNoSyncWait(b, pebble.Sync)
-		if err == nil {
-			// Unlock before the fsync so that the next transaction can be
-			// applied while this one syncs; the WAL is written in order, so
-			// a later batch is never durable before this one.
+	held := true
+	release := func() {
+		if held {
 			tx.unlock()
 			s.writeMu.Unlock()
-			if err := b.SyncWait(); err != nil {
-				return fmt.Errorf("store: syncing: %w", err)
-			}
-			return nil
+			held = false
 		}
-		err = fmt.Errorf("store: committing: %w", err)
 	}
-	tx.unlock()
-	s.writeMu.Unlock()
-	return err
+	defer release() // also if fn panics
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if b.Empty() {
+		return nil
+	}
+	if err := s.db.ApplyNoSyncWait(b, pebble.Sync); err != nil {
+		return fmt.Errorf("store: committing: %w", err)
+	}
+	// Release before the fsync so that the next transaction can be applied
+	// while this one syncs; the WAL is written in order, so a later batch
+	// is never durable before this one.
+	release()
+	if err := b.SyncWait(); err != nil {
+		return fmt.Errorf("store: syncing: %w", err)
+	}
+	return nil
 }
 
 // Tx is one transaction of Store.Update. Its read methods see its own writes.

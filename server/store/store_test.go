@@ -678,3 +678,47 @@ func TestCloseDrainsWriters(t *testing.T) {
 	must(t, <-done)
 	must(t, <-closed)
 }
+
+// TestConcurrentUploads: uploads, commits and reads racing each other (run
+// with -race) leave every document whole.
+func TestConcurrentUploads(t *testing.T) {
+	s := openMem(t, newClock())
+	f := setup(t, s, "o@example.com")
+	var wg sync.WaitGroup
+	docs := make([]store.ID, 8)
+	for i := range docs {
+		docs[i] = store.NewID()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			upload(t, s, f, docs[i], 0, pattern(50000+i, byte(i)), 4096)
+			upload(t, s, f, docs[i], 1, pattern(7000+i, byte(i+1)), 1000)
+		}()
+	}
+	wg.Wait()
+	for i, d := range docs {
+		checkBlob(t, s, d, 1, pattern(50000+i, byte(i)))
+		checkBlob(t, s, d, 2, pattern(7000+i, byte(i+1)))
+	}
+}
+
+// TestUpdatePanicReleasesLocks: a transaction function that panics does not
+// leave the store locked.
+func TestUpdatePanicReleasesLocks(t *testing.T) {
+	s := openMem(t, newClock())
+	func() {
+		defer func() { recover() }()
+		s.Update(func(tx *store.Tx) error {
+			tx.AbortUpload(store.NewID())
+			panic("boom")
+		})
+	}()
+	done := make(chan error)
+	go func() { done <- s.Update(func(*store.Tx) error { return nil }) }()
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("store still locked after a panicking transaction")
+	}
+}
