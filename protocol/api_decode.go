@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,9 +11,12 @@ import (
 )
 
 // DecodeRequest decodes and validates the JSON body of a request for route
-// r, as the server MUST before acting on it. Beyond DecodeJSON (size limit,
-// unknown fields, types, trailing data) it refuses what encoding/json lets
-// through, so that one body has one meaning to every reader:
+// r, as the server MUST before acting on it: DecodeJSON, then the request's
+// Validate.
+//
+// checkShape, which DecodeJSON runs for every caller, refuses what
+// encoding/json alone lets through, so that one body has one meaning to
+// every reader:
 //
 //   - a member name that matches a field only case-insensitively
 //     (CodeUnknownField): encoding/json would read "EMAIL" as "email";
@@ -33,10 +35,6 @@ func DecodeRequest(r *Route, body []byte) (Request, error) {
 	}
 	v := r.NewRequest()
 	if err := DecodeJSON(body, v, r.MaxBody); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := checkShape(dec, reflect.TypeOf(v).Elem(), "body"); err != nil {
 		return nil, err
 	}
 	if err := v.Validate(); err != nil {

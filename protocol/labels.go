@@ -15,19 +15,18 @@ const (
 	LabelGrant            Label = "vellum-grant/v1"
 	LabelMembership       Label = "vellum-membership/v1"
 	LabelSignerStatement  Label = "vellum-signature/v1"
-	LabelSeal             Label = "vellum-seal/v1"
 	LabelFolderRotation   Label = "vellum-folder-rotation/v1"
 	LabelKeyringPublicKey Label = "vellum-keyring-public/v1"
 )
 
 // HKDF labels: the info parameter of HKDF-SHA-256 for each derivation.
 const (
-	LabelKDFOpaqueExport   Label = "vellum-kdf/opaque-export/v1"
-	LabelKDFPasskeyPRF     Label = "vellum-kdf/passkey-prf/v1"
-	LabelKDFRecoveryCode   Label = "vellum-kdf/recovery-code/v1"
-	LabelKDFKeyring        Label = "vellum-kdf/keyring/v1"
-	LabelKDFSessionToken   Label = "vellum-kdf/session-token/v1"
-	LabelKDFAuditChain     Label = "vellum-kdf/audit-chain/v1"
+	LabelKDFOpaqueExport Label = "vellum-kdf/opaque-export/v1"
+	LabelKDFPasskeyPRF   Label = "vellum-kdf/passkey-prf/v1"
+	LabelKDFRecoveryCode Label = "vellum-kdf/recovery-code/v1"
+	LabelKDFKeyring      Label = "vellum-kdf/keyring/v1"
+	LabelKDFSessionToken Label = "vellum-kdf/session-token/v1"
+	LabelKDFAuditChain   Label = "vellum-kdf/audit-chain/v1"
 )
 
 // Symmetric-wrap labels: the associated data of an XChaCha20-Poly1305 wrap
