@@ -71,7 +71,7 @@ func checkAccount(a *Account) error {
 }
 
 // Account returns the account with the given ID, or ErrNotFound.
-func (v view) Account(id ID) (*Account, error) {
+func (v View) Account(id ID) (*Account, error) {
 	a := new(Account)
 	if err := v.getRecord(accountKey(id), a); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -84,7 +84,7 @@ func (v view) Account(id ID) (*Account, error) {
 
 // AccountByEmail returns the account whose e-mail address normalizes like
 // email, or ErrNotFound.
-func (v view) AccountByEmail(email string) (*Account, error) {
+func (v View) AccountByEmail(email string) (*Account, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (tx *Tx) DeleteUnlockWrap(account, id ID) error {
 }
 
 // UnlockWrap returns one wrap of an account.
-func (v view) UnlockWrap(account, id ID) (*UnlockWrap, error) {
+func (v View) UnlockWrap(account, id ID) (*UnlockWrap, error) {
 	w := new(UnlockWrap)
 	if err := v.getRecord(wrapKey(account, id), w); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -260,7 +260,7 @@ func (v view) UnlockWrap(account, id ID) (*UnlockWrap, error) {
 }
 
 // UnlockWraps lists an account's wraps in ID order.
-func (v view) UnlockWraps(account ID) ([]*UnlockWrap, error) {
+func (v View) UnlockWraps(account ID) ([]*UnlockWrap, error) {
 	return scanRecords[UnlockWrap](v, key(pWrap, account[:]))
 }
 
@@ -300,7 +300,7 @@ func (tx *Tx) DeleteDevice(account, id ID) error {
 }
 
 // Device returns one trusted device of an account.
-func (v view) Device(account, id ID) (*Device, error) {
+func (v View) Device(account, id ID) (*Device, error) {
 	d := new(Device)
 	if err := v.getRecord(deviceKey(account, id), d); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -312,12 +312,12 @@ func (v view) Device(account, id ID) (*Device, error) {
 }
 
 // Devices lists an account's trusted devices in ID order.
-func (v view) Devices(account ID) ([]*Device, error) {
+func (v View) Devices(account ID) ([]*Device, error) {
 	return scanRecords[Device](v, key(pDevice, account[:]))
 }
 
 // scanRecords decodes every record with prefix p, in key order.
-func scanRecords[T any](v view, p []byte) ([]*T, error) {
+func scanRecords[T any](v View, p []byte) ([]*T, error) {
 	var out []*T
 	err := v.r.scan(p, false, func(_, b []byte) (bool, error) {
 		r := new(T)
@@ -332,7 +332,7 @@ func scanRecords[T any](v view, p []byte) ([]*T, error) {
 
 // getByIndex decodes the records whose IDs are listed under prefix p, using
 // rec to build each record's key.
-func getByIndex[T any](v view, p []byte, rec func(ID) []byte) ([]*T, error) {
+func getByIndex[T any](v View, p []byte, rec func(ID) []byte) ([]*T, error) {
 	ids, err := v.idsAfter(p)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ type AuditHead struct {
 }
 
 // AuditHead returns the head of a tenant's audit log.
-func (v view) AuditHead(tenant ID) (*AuditHead, error) {
+func (v View) AuditHead(tenant ID) (*AuditHead, error) {
 	h := new(AuditHead)
 	if ok, err := v.exists(auditHeadKey(tenant)); err != nil || !ok {
 		return &AuditHead{Tenant: tenant}, err
@@ -58,6 +58,6 @@ func (tx *Tx) AppendAuditEntry(e *AuditEntry) error {
 }
 
 // AuditEntries returns up to limit entries of a tenant's log from seq from on.
-func (v view) AuditEntries(tenant ID, from uint64, limit int) ([]*AuditEntry, error) {
+func (v View) AuditEntries(tenant ID, from uint64, limit int) ([]*AuditEntry, error) {
 	return scanFrom[AuditEntry](v, key(pAuditEntry, tenant[:]), from, limit)
 }

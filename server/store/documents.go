@@ -37,7 +37,7 @@ type Version struct {
 }
 
 // Document returns a document, or ErrNotFound.
-func (v view) Document(id ID) (*Document, error) {
+func (v View) Document(id ID) (*Document, error) {
 	d := new(Document)
 	if err := v.getRecord(documentKey(id), d); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -49,12 +49,12 @@ func (v view) Document(id ID) (*Document, error) {
 }
 
 // DocumentsIn lists the documents of a folder, in ID order.
-func (v view) DocumentsIn(folder ID) ([]*Document, error) {
+func (v View) DocumentsIn(folder ID) ([]*Document, error) {
 	return getByIndex[Document](v, key(pFolderDoc, folder[:]), documentKey)
 }
 
 // Version returns version n of a document, or ErrNotFound.
-func (v view) Version(doc ID, n uint64) (*Version, error) {
+func (v View) Version(doc ID, n uint64) (*Version, error) {
 	r := new(Version)
 	if err := v.getRecord(versionKey(doc, n), r); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -66,7 +66,7 @@ func (v view) Version(doc ID, n uint64) (*Version, error) {
 }
 
 // Versions lists a document's committed versions, oldest first.
-func (v view) Versions(doc ID) ([]*Version, error) {
+func (v View) Versions(doc ID) ([]*Version, error) {
 	return scanRecords[Version](v, key(pVersion, doc[:]))
 }
 

@@ -102,7 +102,7 @@ func (tx *Tx) DeleteEnvelope(id ID) error {
 }
 
 // Envelope returns an envelope, or ErrNotFound.
-func (v view) Envelope(id ID) (*Envelope, error) {
+func (v View) Envelope(id ID) (*Envelope, error) {
 	e := new(Envelope)
 	if err := v.getRecord(envelopeKey(id), e); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -114,7 +114,7 @@ func (v view) Envelope(id ID) (*Envelope, error) {
 }
 
 // EnvelopesIn lists a tenant's envelopes in ID order.
-func (v view) EnvelopesIn(tenant ID) ([]*Envelope, error) {
+func (v View) EnvelopesIn(tenant ID) ([]*Envelope, error) {
 	return getByIndex[Envelope](v, key(pTenantEnv, tenant[:]), envelopeKey)
 }
 
@@ -134,7 +134,7 @@ func (tx *Tx) PutSigner(s *Signer) error {
 }
 
 // Signer returns one signer of an envelope, or ErrNotFound.
-func (v view) Signer(envelope, id ID) (*Signer, error) {
+func (v View) Signer(envelope, id ID) (*Signer, error) {
 	s := new(Signer)
 	if err := v.getRecord(signerKey(envelope, id), s); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -146,6 +146,6 @@ func (v view) Signer(envelope, id ID) (*Signer, error) {
 }
 
 // Signers lists an envelope's signers in ID order.
-func (v view) Signers(envelope ID) ([]*Signer, error) {
+func (v View) Signers(envelope ID) ([]*Signer, error) {
 	return scanRecords[Signer](v, key(pSigner, envelope[:]))
 }

@@ -101,7 +101,7 @@ func (tx *Tx) DeleteFolder(id ID) error {
 }
 
 // Folder returns a folder, or ErrNotFound.
-func (v view) Folder(id ID) (*Folder, error) {
+func (v View) Folder(id ID) (*Folder, error) {
 	f := new(Folder)
 	if err := v.getRecord(folderKey(id), f); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -114,7 +114,7 @@ func (v view) Folder(id ID) (*Folder, error) {
 
 // Folders lists the folders of a tenant directly under parent (the zero ID
 // for the root), in ID order.
-func (v view) Folders(tenant, parent ID) ([]*Folder, error) {
+func (v View) Folders(tenant, parent ID) ([]*Folder, error) {
 	return getByIndex[Folder](v, key(pFolderChild, tenant[:], parent[:]), folderKey)
 }
 
@@ -154,6 +154,6 @@ func (tx *Tx) AppendRotation(r *Rotation) error {
 }
 
 // Rotations lists a folder's rotations in key version order.
-func (v view) Rotations(folder ID) ([]*Rotation, error) {
+func (v View) Rotations(folder ID) ([]*Rotation, error) {
 	return scanRecords[Rotation](v, key(pRotation, folder[:]))
 }

@@ -97,7 +97,7 @@ func (tx *Tx) deleteGrantsOn(object ID) error {
 }
 
 // Grant returns a grant, or ErrNotFound.
-func (v view) Grant(id ID) (*Grant, error) {
+func (v View) Grant(id ID) (*Grant, error) {
 	g := new(Grant)
 	if err := v.getRecord(grantKey(id), g); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -109,18 +109,18 @@ func (v view) Grant(id ID) (*Grant, error) {
 }
 
 // GrantsTo lists the grants held by grantee, ordered by object.
-func (v view) GrantsTo(grantee ID) ([]*Grant, error) {
+func (v View) GrantsTo(grantee ID) ([]*Grant, error) {
 	return getByIndex[Grant](v, key(pGrantee, grantee[:]), grantKey)
 }
 
 // GrantsToFor lists the grants grantee holds on one object: what the
 // server checks before serving the object to them.
-func (v view) GrantsToFor(grantee, object ID) ([]*Grant, error) {
+func (v View) GrantsToFor(grantee, object ID) ([]*Grant, error) {
 	return getByIndex[Grant](v, key(pGrantee, grantee[:], object[:]), grantKey)
 }
 
 // GrantsOn lists every grant on an object (for admins and for rotation).
-func (v view) GrantsOn(object ID) ([]*Grant, error) {
+func (v View) GrantsOn(object ID) ([]*Grant, error) {
 	return getByIndex[Grant](v, key(pGrantObject, object[:]), grantKey)
 }
 
@@ -210,7 +210,7 @@ func (tx *Tx) DeleteAccessRequest(id ID) error {
 }
 
 // AccessRequest returns a request, or ErrNotFound.
-func (v view) AccessRequest(id ID) (*AccessRequest, error) {
+func (v View) AccessRequest(id ID) (*AccessRequest, error) {
 	r := new(AccessRequest)
 	if err := v.getRecord(requestKey(id), r); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -222,11 +222,11 @@ func (v view) AccessRequest(id ID) (*AccessRequest, error) {
 }
 
 // AccessRequestsOn lists the requests on an object.
-func (v view) AccessRequestsOn(object ID) ([]*AccessRequest, error) {
+func (v View) AccessRequestsOn(object ID) ([]*AccessRequest, error) {
 	return getByIndex[AccessRequest](v, key(pRequestObject, object[:]), requestKey)
 }
 
 // AccessRequestsIn lists the requests of a tenant (for its admins).
-func (v view) AccessRequestsIn(tenant ID) ([]*AccessRequest, error) {
+func (v View) AccessRequestsIn(tenant ID) ([]*AccessRequest, error) {
 	return getByIndex[AccessRequest](v, key(pRequestTenant, tenant[:]), requestKey)
 }

@@ -20,11 +20,11 @@ func (s *Store) SealLog() *SealLog { return &SealLog{s} }
 
 // ReadHashes implements tlog.HashReader.
 func (l *SealLog) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	return hashReader{l.s.view}.ReadHashes(indexes)
+	return hashReader{l.s.View}.ReadHashes(indexes)
 }
 
 // Size returns the number of leaves in the log.
-func (l *SealLog) Size() (int64, error) { return sealSize(l.s.view) }
+func (l *SealLog) Size() (int64, error) { return sealSize(l.s.View) }
 
 // TreeHash returns the hash of the tree of the first n leaves.
 func (l *SealLog) TreeHash(n int64) (tlog.Hash, error) { return tlog.TreeHash(n, l) }
@@ -58,11 +58,11 @@ func (tx *Tx) AppendSealLeaf(leaf []byte) (int64, error) {
 	if len(leaf) == 0 || len(leaf) > protocol.MaxStatement {
 		return 0, fmt.Errorf("store: seal log leaf of %d bytes: %w", len(leaf), ErrInvalid)
 	}
-	n, err := sealSize(tx.view)
+	n, err := sealSize(tx.View)
 	if err != nil {
 		return 0, err
 	}
-	hashes, err := tlog.StoredHashes(n, leaf, hashReader{tx.view})
+	hashes, err := tlog.StoredHashes(n, leaf, hashReader{tx.View})
 	if err != nil {
 		return 0, fmt.Errorf("store: seal log: %w", err)
 	}
@@ -78,7 +78,7 @@ func (tx *Tx) AppendSealLeaf(leaf []byte) (int64, error) {
 	return n, tx.setRaw(metaSealSize, u64(uint64(n+1)))
 }
 
-func sealSize(v view) (int64, error) {
+func sealSize(v View) (int64, error) {
 	b, err := v.r.get(metaSealSize)
 	if errors.Is(err, ErrNotFound) {
 		return 0, nil
@@ -94,7 +94,7 @@ func sealSize(v view) (int64, error) {
 
 // hashReader reads stored hashes through a view (of the database or of a
 // transaction, which sees the hashes it has written).
-type hashReader struct{ v view }
+type hashReader struct{ v View }
 
 func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))

@@ -135,7 +135,7 @@ const DefaultUploadTTL = 24 * time.Hour
 
 // Store is an open Vellum keyspace. Its methods are safe for concurrent use.
 type Store struct {
-	view
+	View
 	db        *pebble.DB
 	now       func() time.Time
 	uploadTTL time.Duration
@@ -211,7 +211,7 @@ func Open(dir string, o *Options) (*Store, error) {
 	if s.uploadTTL == 0 {
 		s.uploadTTL = DefaultUploadTTL
 	}
-	s.view = view{r: dbReader{s}}
+	s.View = View{r: dbReader{s}}
 	if err := s.checkFormat(); err != nil {
 		db.Close()
 		return nil, err
@@ -294,7 +294,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 	b := s.db.NewIndexedBatch()
 	defer b.Close()
 	tx := &Tx{s: s, b: b, locked: map[*sync.Mutex]bool{}}
-	tx.view = view{r: batchReader{b}}
+	tx.View = View{r: batchReader{b}}
 	s.writeMu.Lock()
 	held := true
 	release := func() {
@@ -326,7 +326,7 @@ func (s *Store) Update(fn func(tx *Tx) error) error {
 
 // Tx is one transaction of Store.Update. Its read methods see its own writes.
 type Tx struct {
-	view
+	View
 	s      *Store
 	b      *pebble.Batch
 	locked map[*sync.Mutex]bool
@@ -465,11 +465,13 @@ func scanIter(it *pebble.Iterator, reverse bool, fn func(k, v []byte) (bool, err
 	return nil
 }
 
-// view holds the typed read methods shared by Store and Tx.
-type view struct{ r reader }
+// View holds the typed read methods, shared by Store (reading the database)
+// and Tx (reading through the transaction, seeing its own writes). It has
+// no use on its own.
+type View struct{ r reader }
 
 // getRecord reads and decodes the record at k into v.
-func (v view) getRecord(k []byte, into any) error {
+func (v View) getRecord(k []byte, into any) error {
 	b, err := v.r.get(k)
 	if err != nil {
 		return err
@@ -478,7 +480,7 @@ func (v view) getRecord(k []byte, into any) error {
 }
 
 // exists reports whether k is present.
-func (v view) exists(k []byte) (bool, error) {
+func (v View) exists(k []byte) (bool, error) {
 	_, err := v.r.get(k)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -487,7 +489,7 @@ func (v view) exists(k []byte) (bool, error) {
 }
 
 // idsAfter lists the trailing 16-byte IDs of the keys with prefix p.
-func (v view) idsAfter(p []byte) ([]ID, error) {
+func (v View) idsAfter(p []byte) ([]ID, error) {
 	var ids []ID
 	err := v.r.scan(p, false, func(k, _ []byte) (bool, error) {
 		if len(k) < len(p)+16 {
@@ -503,7 +505,7 @@ func (v view) idsAfter(p []byte) ([]ID, error) {
 
 // lastSeq returns the sequence number in the last key with prefix p (whose
 // keys end in a big-endian uint64), and false if there is none.
-func (v view) lastSeq(p []byte) (uint64, bool, error) {
+func (v View) lastSeq(p []byte) (uint64, bool, error) {
 	var seq uint64
 	var found bool
 	err := v.r.scan(p, true, func(k, _ []byte) (bool, error) {

@@ -67,7 +67,7 @@ func (tx *Tx) PutTenant(t *Tenant) error {
 }
 
 // Tenant returns a tenant, or ErrNotFound.
-func (v view) Tenant(id ID) (*Tenant, error) {
+func (v View) Tenant(id ID) (*Tenant, error) {
 	t := new(Tenant)
 	if err := v.getRecord(tenantKey(id), t); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -111,7 +111,7 @@ func (tx *Tx) AppendMembership(tenant ID, seq uint64, statement []byte) (*Member
 
 // MembershipNext returns the sequence number the next statement of the
 // tenant's chain will take (1 for an empty chain).
-func (v view) MembershipNext(tenant ID) (uint64, error) {
+func (v View) MembershipNext(tenant ID) (uint64, error) {
 	last, ok, err := v.lastSeq(key(pMembership, tenant[:]))
 	if err != nil || !ok {
 		return 1, err
@@ -120,13 +120,13 @@ func (v view) MembershipNext(tenant ID) (uint64, error) {
 }
 
 // Membership returns up to limit statements of the chain from seq from on.
-func (v view) Membership(tenant ID, from uint64, limit int) ([]*MembershipStatement, error) {
+func (v View) Membership(tenant ID, from uint64, limit int) ([]*MembershipStatement, error) {
 	return scanFrom[MembershipStatement](v, key(pMembership, tenant[:]), from, limit)
 }
 
 // scanFrom decodes up to limit records under prefix p whose keys end in a
 // big-endian sequence number ≥ from.
-func scanFrom[T any](v view, p []byte, from uint64, limit int) ([]*T, error) {
+func scanFrom[T any](v View, p []byte, from uint64, limit int) ([]*T, error) {
 	var out []*T
 	if limit <= 0 {
 		return nil, nil
@@ -196,7 +196,7 @@ func (tx *Tx) DeleteMember(tenant, account ID) error {
 }
 
 // Member returns an account's membership of a tenant, or ErrNotFound.
-func (v view) Member(tenant, account ID) (*Member, error) {
+func (v View) Member(tenant, account ID) (*Member, error) {
 	m := new(Member)
 	if err := v.getRecord(memberKey(tenant, account), m); err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -208,11 +208,11 @@ func (v view) Member(tenant, account ID) (*Member, error) {
 }
 
 // Members lists a tenant's members in account ID order.
-func (v view) Members(tenant ID) ([]*Member, error) {
+func (v View) Members(tenant ID) ([]*Member, error) {
 	return scanRecords[Member](v, key(pMember, tenant[:]))
 }
 
 // TenantsOf lists the IDs of the tenants an account is a member of.
-func (v view) TenantsOf(account ID) ([]ID, error) {
+func (v View) TenantsOf(account ID) ([]ID, error) {
 	return v.idsAfter(key(pAccountTenant, account[:]))
 }

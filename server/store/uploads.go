@@ -110,7 +110,7 @@ func (tx *Tx) BeginUpload(u *Upload) error {
 // Upload returns an upload in progress, or ErrNotFound (never begun,
 // committed, aborted or swept). Its Offset is where a resumed upload
 // continues.
-func (v view) Upload(id ID) (*Upload, error) {
+func (v View) Upload(id ID) (*Upload, error) {
 	u := new(Upload)
 	if err := v.getRecord(uploadKey(id), u); err != nil {
 		if errors.Is(err, ErrNotFound) {
