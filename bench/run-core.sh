@@ -3,8 +3,11 @@
 # raw output in bench/results/core-<date>.txt, and print the ratio table of
 # bench/README.md from it.
 #
-#   bench/run-core.sh                       # 3 runs of each at 300ms: about 2½ min on 2 cores
-#   COUNT=5 BENCHTIME=1s bench/run-core.sh  # steadier figures, takes longer
+#   bench/run-core.sh                        # -count=3 at 200ms: about 2½ min on 2 idle cores
+#   COUNT=5 BENCHTIME=1s bench/run-core.sh   # steadier figures, takes longer
+#   ROUNDS=3 COUNT=1 bench/run-core.sh       # 3 passes over all packages instead of 3 runs
+#                                            # in a row: a load spike then hits one run of
+#                                            # every benchmark, not all runs of one
 #   LOAD_BELOW=1 MAX_WAIT=600 bench/run-core.sh  # first wait (≤ 600 s) for the 1-min load < 1
 #
 # The figures move with the machine and its load; the ratios, each against a
@@ -16,7 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-3}
-BENCHTIME=${BENCHTIME:-300ms}
+ROUNDS=${ROUNDS:-1}
+BENCHTIME=${BENCHTIME:-200ms}
 PKGS=${PKGS:-./keys/...}
 GO=${GO:-go}
 
@@ -47,7 +51,7 @@ cmd="$GO test -run '^\$' -bench . -benchmem -count=$COUNT -benchtime=$BENCHTIME 
 {
 	echo "date: $now"
 	echo "go: $($GO env GOVERSION)"
-	echo "command: $cmd"
+	if ((ROUNDS > 1)); then echo "command: $cmd, $ROUNDS times"; else echo "command: $cmd"; fi
 	echo "nproc: $(nproc 2>/dev/null || echo unknown)"
 	echo "load-start: $(load)"
 } >"$out"
@@ -57,7 +61,10 @@ echo "run-core: load $(load); raw output in $out" >&2
 status=0
 # The test binaries' stdout and stderr both reach go test's stdout; go's own
 # stderr has build errors, which the table reports as missing rows.
-$GO test -run '^$' -bench . -benchmem -count="$COUNT" -benchtime="$BENCHTIME" $PKGS >>"$out" 2>&1 || status=$?
+for ((r = 1; r <= ROUNDS; r++)); do
+	((ROUNDS == 1)) || echo "run-core: round $r of $ROUNDS, load $(load)" >&2
+	$GO test -run '^$' -bench . -benchmem -count="$COUNT" -benchtime="$BENCHTIME" $PKGS >>"$out" 2>&1 || status=$?
+done
 echo "load-end: $(load)" >>"$out"
 echo "run-core: done, load $(load)" >&2
 

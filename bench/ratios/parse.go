@@ -102,6 +102,13 @@ func (s *Set) line(line, where string, pkg *string) error {
 		}
 		return nil
 	}
+	// A result without its name: a benchmark wrote a line break to stdout
+	// between the name and the figures. Dropping it would lose a run.
+	if f := strings.Fields(line); len(f) >= 3 && len(f)%2 == 1 && f[2] == "ns/op" {
+		if _, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+			return fmt.Errorf("%s: %w: a result line without a benchmark name: %q", where, ErrSyntax, line)
+		}
+	}
 	// go test's per-package summary: "ok  \tpkg\t1.2s", "FAIL\tpkg [build failed]",
 	// "FAIL\tpkg\t1.2s", "?   \tpkg\t[no test files]".
 	f := strings.Fields(line)

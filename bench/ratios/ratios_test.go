@@ -145,6 +145,7 @@ func TestParseRejects(t *testing.T) {
 		"fractional count":  "BenchmarkX-2 1.5 1 ns/op\n",
 		"hex count":         "BenchmarkX-2 0x10 1 ns/op\n",
 		"name then garbage": "BenchmarkX-2 100 1 ns/op extra\n",
+		"orphan result":     "     100\t  12.5 ns/op\t 3 B/op\t 1 allocs/op\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := newSet().Parse(strings.NewReader(head+in), "in")
@@ -300,8 +301,19 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, b.String())
+			if got := b.String(); got != string(want) {
+				g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+				i := 0
+				for i < min(len(g), len(w)) && g[i] == w[i] {
+					i++
+				}
+				line := func(ls []string) string {
+					if i < len(ls) {
+						return ls[i]
+					}
+					return "(end)"
+				}
+				t.Errorf("output differs from %s at line %d (run with -update after checking):\ngot:  %s\nwant: %s", golden, i+1, line(g), line(w))
 			}
 			if name == "sample" && missing != len(Core)-3 {
 				// Only Encrypt, Sign and VerifyChain (and their baselines) are in the sample.
