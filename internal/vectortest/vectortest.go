@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -128,4 +129,30 @@ func Write(t testing.TB, format, name string, v any) {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote vector %s/%s\n", format, name)
+}
+
+// WantError checks err against the error a vector names, looked up in
+// sentinels (the empty name means no error), and that err matches no other
+// sentinel of the table: the errors of a package are distinct, or a caller
+// could not say which thing went wrong. An unknown name fails the test.
+func WantError(t testing.TB, what string, err error, name string, sentinels map[string]error) {
+	t.Helper()
+	want, ok := sentinels[name]
+	if !ok && name != "" {
+		t.Fatalf("vector names unknown error %q", name)
+	}
+	if want == nil {
+		if err != nil {
+			t.Errorf("%s: unexpected error %v", what, err)
+		}
+		return
+	}
+	if !errors.Is(err, want) {
+		t.Errorf("%s: error %v, want %v", what, err, want)
+	}
+	for other, s := range sentinels {
+		if s != nil && s != want && errors.Is(err, s) {
+			t.Errorf("%s: error %v also matches %q", what, err, other)
+		}
+	}
 }

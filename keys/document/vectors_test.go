@@ -55,23 +55,7 @@ func sentinel(t *testing.T, name string) error {
 
 func wantErr(t *testing.T, what string, err error, name string) {
 	t.Helper()
-	want := sentinel(t, name)
-	if want == nil {
-		if err != nil {
-			t.Errorf("%s: unexpected error %v", what, err)
-		}
-		return
-	}
-	if !errors.Is(err, want) {
-		t.Errorf("%s: error %v, want %v", what, err, want)
-	}
-	// The sentinels are distinct: no error may match two of them, or the
-	// UI could not say which thing went wrong.
-	for other, s := range sentinels {
-		if s != nil && s != want && errors.Is(err, s) {
-			t.Errorf("%s: error %v also matches %q", what, err, other)
-		}
-	}
+	vectortest.WantError(t, what, err, name, sentinels)
 }
 
 // pattern returns the plaintext of a content vector: byte i is i mod 251,

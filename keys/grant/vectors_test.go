@@ -37,28 +37,9 @@ var sentinels = map[string]error{
 	"not_admin":     grant.ErrNotAdmin,
 }
 
-// wantErr checks err against a vector's named error, and that it matches no
-// other of the package's sentinels.
 func wantErr(t *testing.T, what string, err error, name string) {
 	t.Helper()
-	want, ok := sentinels[name]
-	if !ok {
-		t.Fatalf("vector names unknown error %q", name)
-	}
-	if want == nil {
-		if err != nil {
-			t.Errorf("%s: unexpected error %v", what, err)
-		}
-		return
-	}
-	if !errors.Is(err, want) {
-		t.Errorf("%s: error %v, want %v", what, err, want)
-	}
-	for other, s := range sentinels {
-		if s != nil && s != want && errors.Is(err, s) {
-			t.Errorf("%s: error %v also matches %q", what, err, other)
-		}
-	}
+	vectortest.WantError(t, what, err, name, sentinels)
 }
 
 // The wire layout, written out again here so that the vectors also check it

@@ -5,7 +5,6 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"io"
 	"reflect"
 	"strings"
@@ -40,24 +39,7 @@ var sentinels = map[string]error{
 
 func wantErr(t *testing.T, what string, err error, name string) {
 	t.Helper()
-	want, ok := sentinels[name]
-	if !ok {
-		t.Fatalf("vector names unknown error %q", name)
-	}
-	if want == nil {
-		if err != nil {
-			t.Errorf("%s: unexpected error %v", what, err)
-		}
-		return
-	}
-	if !errors.Is(err, want) {
-		t.Errorf("%s: error %v, want %v", what, err, want)
-	}
-	for other, s := range sentinels {
-		if s != nil && s != want && errors.Is(err, s) {
-			t.Errorf("%s: error %v also matches %q", what, err, other)
-		}
-	}
+	vectortest.WantError(t, what, err, name, sentinels)
 }
 
 func seqFrom(start byte, n int) []byte {
