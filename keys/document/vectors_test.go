@@ -44,15 +44,6 @@ var sentinels = map[string]error{
 	"range":     document.ErrRange,
 }
 
-func sentinel(t *testing.T, name string) error {
-	t.Helper()
-	err, ok := sentinels[name]
-	if !ok {
-		t.Fatalf("vector names unknown error %q", name)
-	}
-	return err
-}
-
 func wantErr(t *testing.T, what string, err error, name string) {
 	t.Helper()
 	vectortest.WantError(t, what, err, name, sentinels)
