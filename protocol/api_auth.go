@@ -75,14 +75,20 @@ func (r *LoginStartRequest) Validate() error {
 	return first(needEmail("email", r.Email), needBytes("ke1", r.KE1, MaxOPAQUEMessage))
 }
 
+// LoginStartResponse is OPAQUE's KE2. LoginID is an opaque token of at most
+// MaxTokenLength characters: the server's login state between KE2 and KE3,
+// sealed under a server key and valid for 60 seconds (SPEC §Accounts,
+// server state between KE2 and KE3), so that the server keeps nothing
+// between the two steps. The client returns it unchanged with KE3.
 type LoginStartResponse struct {
 	LoginID string `json:"loginId"`
 	KE2     []byte `json:"ke2"`
 }
 
-// LoginFinishRequest is OPAQUE's KE3. DeviceID names this browser's trusted
-// device, if it has one: a known device skips new-device verification and
-// gets its device wrap back.
+// LoginFinishRequest is OPAQUE's KE3. LoginID is the token from
+// LoginStartResponse. DeviceID names this browser's trusted device, if it
+// has one: a known device skips new-device verification and gets its device
+// wrap back.
 type LoginFinishRequest struct {
 	LoginID  string `json:"loginId"`
 	KE3      []byte `json:"ke3"`
@@ -90,7 +96,7 @@ type LoginFinishRequest struct {
 }
 
 func (r *LoginFinishRequest) Validate() error {
-	return first(needID("loginId", r.LoginID), needBytes("ke3", r.KE3, MaxOPAQUEMessage), optID("deviceId", r.DeviceID))
+	return first(needSealedToken("loginId", r.LoginID), needBytes("ke3", r.KE3, MaxOPAQUEMessage), optID("deviceId", r.DeviceID))
 }
 
 // LoginResponse ends every login (password, passkey, device verification).
@@ -248,3 +254,18 @@ type LogoutRequest struct {
 }
 
 func (r *LogoutRequest) Validate() error { return nil }
+
+// needSealedToken accepts a token the server sealed: 1 to MaxTokenLength
+// characters of unpadded base64url. Its content is the server's to check.
+func needSealedToken(field, v string) error {
+	if v == "" {
+		return required(field)
+	}
+	if len(v) > MaxTokenLength {
+		return tooLarge(field, MaxTokenLength)
+	}
+	if !base64URL(v) {
+		return Errorf(CodeBadRequest, "%s must be unpadded base64url", field)
+	}
+	return nil
+}
