@@ -48,6 +48,19 @@ import (
 //	0x1d    lock-out         key (bytes)                         lockout
 //	0x1e    seal log hash    stored-hash index                   32-byte tlog hash
 //	0x1f    seal log leaf    leaf index                          leaf bytes
+//	0x20    registration     registration                        Registration (pending sign-up)
+//	0x21    verification     verification                        Verification (new-device code)
+//	0x22    invite           invite                              Invite
+//	0x23    tenant invites   tenant ‖ invite                     empty
+//	0x24    blob key wrap    blob                                BlobKey (document key wrap of a version)
+//	0x25    folder key       folder ‖ key version                FolderKey (recipient of a folder key version)
+//	0x26    request note     request                             the access request's message (UTF-8)
+//	0x27    recovery request request                             RecoveryRequest
+//	0x28    tenant recovery  tenant ‖ request                    empty
+//	0x29    folder info      folder                              FolderInfo
+//	0x2a    account info     account                             AccountInfo
+//
+// Prefixes 0x20 to 0x2a are the API server's tables (apitables.go).
 //
 // A blob (0x0f) is the ciphertext of one document version; its ID is the ID
 // of the upload that wrote it. A chunk's key holds the byte offset at which it
@@ -91,6 +104,17 @@ const (
 	pLockout       byte = 0x1d
 	pSealHash      byte = 0x1e
 	pSealLeaf      byte = 0x1f
+	pRegistration  byte = 0x20
+	pVerification  byte = 0x21
+	pInvite        byte = 0x22
+	pTenantInvite  byte = 0x23
+	pBlobKey       byte = 0x24
+	pFolderKey     byte = 0x25
+	pRequestNote   byte = 0x26
+	pRecovery      byte = 0x27
+	pTenantRecov   byte = 0x28
+	pFolderInfo    byte = 0x29
+	pAccountInfo   byte = 0x2a
 )
 
 // metaFormat is the key of the keyspace format version: 8 bytes, big-endian.
