@@ -301,8 +301,8 @@ func TestKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, err := range map[string]error{
-		"release twice":  b.releaseKey(doc),
-		"wrap released":  func() error { _, err := b.wrapKey(doc, folderR.String()); return err }(),
+		"release twice":   b.releaseKey(doc),
+		"wrap released":   func() error { _, err := b.wrapKey(doc, folderR.String()); return err }(),
 		"decrypt with it": func() error { _, err := b.decryptStart(doc, false); return err }(),
 		"key as stream":   b.abort(folder),
 	} {

@@ -1,0 +1,113 @@
+// The Vellum worker: one long-lived module Web Worker that runs the Go client
+// compiled to WebAssembly (vellum.wasm, built by scripts/build-wasm.sh from
+// wasm/bridge) and answers the page's requests. Keys live here only: the
+// page holds numeric handles, and a key leaves only wrapped to a recipient.
+//
+// Protocol (vellum-client.js is its only user):
+//   page → worker  {id, op, args}            ArrayBuffers of chunks transferred
+//   worker → page  {id, ok: true, value}     ArrayBuffers of results transferred
+//                  {id, ok: false, error: {code, message}}
+//                  {type: "fatal", error: {code, message}}   the worker is unusable
+// Requests are handled one at a time, in order of arrival.
+
+import "./wasm_exec.js"; // defines globalThis.Go; copied from the Go toolchain at build time
+
+const MODULE = new URL("./vellum.wasm", import.meta.url);
+
+// The functions of globalThis.vellum that the page may call. Anything else
+// is refused, so a message cannot reach a property that is not part of the API.
+const OPS = new Set([
+  "generateKey", "recipient", "releaseKey", "wrapKey", "unwrapKey",
+  "encryptStart", "decryptStart", "hashStart", "push", "finish", "abort",
+]);
+
+let fatal = null; // the {code, message} that made the worker unusable
+
+function die(message) {
+  if (fatal) return;
+  fatal = { code: "unavailable", message: "Vellum worker: " + message };
+  self.postMessage({ type: "fatal", error: fatal });
+}
+
+function hex(buf) {
+  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const ready = (async () => {
+  const resp = await fetch(MODULE, { credentials: "same-origin" });
+  if (!resp.ok) throw new Error(`fetching ${MODULE.pathname}: HTTP ${resp.status}`);
+  const bytes = await resp.arrayBuffer();
+  // The fingerprint of the module actually running, as sha256sum prints it:
+  // the about page shows it so it can be compared with vellum.wasm.sha256.
+  const sha256 = hex(await crypto.subtle.digest("SHA-256", bytes));
+  const go = new Go();
+  let exitCode = "?";
+  go.exit = (code) => { exitCode = code; };
+  const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
+  // run() executes main until it blocks, so vellum is registered when it
+  // returns; its Promise settles only if the Go program exits, which is fatal.
+  go.run(instance).then(
+    () => die(`the WebAssembly module exited with code ${exitCode}`),
+    (e) => die(`the WebAssembly module failed: ${e && e.message}`),
+  );
+  const api = globalThis.vellum;
+  if (!api || api.apiVersion !== 1) throw new Error("the WebAssembly module did not register API version 1");
+  return { api, memory: instance.exports.mem, sha256 };
+})();
+ready.catch((e) => die(`could not start: ${e && e.message}`));
+
+// Uint8Arrays made by the module own their whole buffer: transfer them.
+function transferables(value) {
+  const out = [];
+  const add = (v) => {
+    if (v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) out.push(v.buffer);
+  };
+  add(value);
+  if (value && typeof value === "object" && !(value instanceof Uint8Array)) Object.values(value).forEach(add);
+  return out;
+}
+
+async function handle({ op, args }) {
+  const { api, memory, sha256 } = await ready;
+  switch (op) {
+    case "info":
+      return { version: api.version(), sha256, maxPush: api.maxPush };
+    case "memStats":
+      // The Go heap, and the WebAssembly memory the heap lives in: the
+      // latter is what the worker really holds, and it never shrinks.
+      return { ...api.memStats(), wasmMemory: memory.buffer.byteLength };
+  }
+  if (!OPS.has(op)) throw Object.assign(new Error(`unknown operation ${String(op).slice(0, 40)}`), { code: "bad_argument" });
+  if (!Array.isArray(args)) throw Object.assign(new Error("args must be an array"), { code: "bad_argument" });
+  return api[op](...args);
+}
+
+let queue = Promise.resolve();
+
+self.addEventListener("message", (ev) => {
+  const msg = ev.data;
+  if (!msg || typeof msg.id !== "number") return;
+  queue = queue.then(async () => {
+    if (fatal) {
+      self.postMessage({ id: msg.id, ok: false, error: fatal });
+      return;
+    }
+    try {
+      const value = await handle(msg);
+      self.postMessage({ id: msg.id, ok: true, value }, transferables(value));
+    } catch (e) {
+      if (fatal) {
+        self.postMessage({ id: msg.id, ok: false, error: fatal });
+        return;
+      }
+      // A VellumError from the module carries a code; anything else is a
+      // bug here. Messages never hold secrets (see wasm/bridge/codes.go).
+      const code = e && typeof e.code === "string" ? e.code : "internal";
+      const message = e && typeof e.message === "string" ? e.message : String(e);
+      self.postMessage({ id: msg.id, ok: false, error: { code, message } });
+    }
+  });
+});
+
+self.addEventListener("error", (ev) => die(`uncaught error: ${ev.message}`));
+self.addEventListener("unhandledrejection", (ev) => die(`unhandled rejection: ${ev.reason && ev.reason.message}`));
