@@ -1,0 +1,506 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"time"
+
+	"vellum.dev/vellum/keys"
+	"vellum.dev/vellum/keys/document"
+	"vellum.dev/vellum/keys/grant"
+	"vellum.dev/vellum/keys/membership"
+	"vellum.dev/vellum/protocol"
+)
+
+// Document is one version of a document with its metadata decrypted, if
+// this account holds its key.
+type Document struct {
+	ID       string
+	FolderID string
+	Version  uint32
+	// Name, Type, Size (of the plaintext) and Created come from the
+	// encrypted metadata; they are zero when Err is set.
+	Name    string
+	Type    string
+	Size    int64
+	Created time.Time
+	// Err says why the metadata could not be read (ErrNoAccess, or a
+	// failed check).
+	Err error
+	// CipherSize is the stored ciphertext's size, which the server knows.
+	CipherSize int64
+	Sealed     bool
+	CreatedBy  string
+	UpdatedAt  time.Time
+}
+
+// documentKey finds a document version's key: its wrap to a folder key
+// version this account holds, or else a direct grant of the document to
+// this account.
+func (c *Client) documentKey(ctx context.Context, tenantID, docID string, fk *folderKeys, v *protocol.DocumentVersion) (*keys.Identity, error) {
+	if fk != nil {
+		if k := fk.keys[uint64(v.FolderKeyVersion)]; k != nil {
+			dk, err := document.UnwrapKey(v.KeyWrap, k)
+			if err != nil {
+				return nil, fmt.Errorf("client: document %s: %w", docID, err)
+			}
+			return dk, nil
+		}
+	}
+	t := c.tenant(tenantID)
+	t.mu.Lock()
+	dk := t.docKeys[docID]
+	t.mu.Unlock()
+	if dk != nil {
+		return dk, nil
+	}
+	s, err := c.unlocked()
+	if err != nil {
+		return nil, err
+	}
+	grants, err := c.listGrants(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	err = c.withState(ctx, tenantID, func(st *membership.State, t *tenantState) error {
+		for _, pg := range grants {
+			if pg.GranteeID != s.accountID {
+				continue
+			}
+			g, id, err := openGrant(st, s, pg.Grant)
+			if err != nil || g.Kind != grant.KindDocument || g.ObjectID != docID {
+				continue
+			}
+			dk = id
+			t.docKeys[docID] = id
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dk == nil {
+		return nil, fmt.Errorf("client: document %s: %w", docID, ErrNoAccess)
+	}
+	return dk, nil
+}
+
+// folderKeysOf returns the checked keys of a document's folder, or nil if
+// the folder cannot be read (a direct document grant may still open it).
+func (c *Client) folderKeysOf(ctx context.Context, tenantID, folderID string) (*folderKeys, error) {
+	f, err := c.getFolder(ctx, tenantID, folderID)
+	if err != nil {
+		if protocol.CodeOf(err) == protocol.CodeNotFound || protocol.CodeOf(err) == protocol.CodeForbidden {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return c.folderKeysFor(ctx, tenantID, f, nil)
+}
+
+func (c *Client) documentOf(ctx context.Context, tenantID, docID, folderID string, fk *folderKeys, v *protocol.DocumentVersion, updated time.Time) Document {
+	d := Document{
+		ID: docID, FolderID: folderID, Version: v.Version, CipherSize: v.Size,
+		Sealed: v.Sealed, CreatedBy: v.CreatedBy, UpdatedAt: updated,
+	}
+	dk, err := c.documentKey(ctx, tenantID, docID, fk, v)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	m, err := openMetadata(v, dk)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	d.Name, d.Type, d.Size, d.Created = m.Name, m.Type, m.Size, m.Created
+	return d
+}
+
+// openMetadata opens a version's metadata and checks it against the
+// ciphertext size (SPEC §Document content: CheckSize).
+func openMetadata(v *protocol.DocumentVersion, dk *keys.Identity) (*document.Metadata, error) {
+	m, err := document.OpenMetadata(v.Metadata, dk)
+	if err != nil {
+		return nil, fmt.Errorf("client: metadata: %w", err)
+	}
+	if err := document.CheckSize(v.Size, m.Size); err != nil {
+		return nil, fmt.Errorf("client: metadata: %w", err)
+	}
+	return m, nil
+}
+
+// ListDocuments lists a folder's documents (their current versions) with
+// their metadata decrypted.
+func (c *Client) ListDocuments(ctx context.Context, tenantID, folderID string) ([]Document, error) {
+	fk, err := c.folderKeysOf(ctx, tenantID, folderID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Document
+	for cursor := ""; ; {
+		var l protocol.DocumentList
+		if err := c.do(ctx, call(rFolderDocuments, "tenantId", tenantID, "folderId", folderID).page(cursor), &l); err != nil {
+			return nil, err
+		}
+		for i := range l.Documents {
+			d := &l.Documents[i]
+			out = append(out, c.documentOf(ctx, tenantID, d.DocumentID, d.FolderID, fk, &d.DocumentVersion, d.UpdatedAt))
+		}
+		if l.NextCursor == "" {
+			return out, nil
+		}
+		cursor = l.NextCursor
+	}
+}
+
+func (c *Client) getDocument(ctx context.Context, tenantID, docID string) (*protocol.Document, error) {
+	var d protocol.Document
+	if err := c.do(ctx, call(rDocumentGet, "tenantId", tenantID, "documentId", docID), &d); err != nil {
+		return nil, err
+	}
+	if d.DocumentID != docID {
+		return nil, fmt.Errorf("client: %w: asked for document %s, got another", ErrInconsistent, docID)
+	}
+	return &d, nil
+}
+
+// Document returns a document's current version with its metadata.
+func (c *Client) Document(ctx context.Context, tenantID, docID string) (*Document, error) {
+	d, err := c.getDocument(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	out := c.documentOf(ctx, tenantID, d.DocumentID, d.FolderID, fk, &d.DocumentVersion, d.UpdatedAt)
+	return &out, nil
+}
+
+// Versions lists a document's versions, oldest first, with their metadata.
+func (c *Client) Versions(ctx context.Context, tenantID, docID string) ([]Document, error) {
+	d, err := c.getDocument(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	var l protocol.VersionList
+	if err := c.do(ctx, call(rDocumentVers, "tenantId", tenantID, "documentId", docID), &l); err != nil {
+		return nil, err
+	}
+	out := make([]Document, len(l.Versions))
+	for i := range l.Versions {
+		out[i] = c.documentOf(ctx, tenantID, docID, d.FolderID, fk, &l.Versions[i], l.Versions[i].CreatedAt)
+	}
+	return out, nil
+}
+
+// DeleteDocument deletes a document and all its versions.
+func (c *Client) DeleteDocument(ctx context.Context, tenantID, docID string) error {
+	return c.do(ctx, call(rDocumentDelete, "tenantId", tenantID, "documentId", docID), nil)
+}
+
+// mimeType guesses a file's MIME type from its name, in the canonical form
+// the metadata record requires, or application/octet-stream.
+func mimeType(name string) string {
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		if mt, params, err := mime.ParseMediaType(t); err == nil {
+			if f := mime.FormatMediaType(mt, params); f != "" && len(f) <= protocol.MaxMIMEType {
+				return f
+			}
+		}
+	}
+	return "application/octet-stream"
+}
+
+// uploadSpec is what an upload is of.
+type uploadSpec struct {
+	docID      string
+	folderID   string
+	newVersion bool
+	key        *keys.Identity
+	name       string
+	mimeType   string
+}
+
+// Upload encrypts size bytes read from r as a new document named name in a
+// folder, streaming: memory use is one chunk, whatever the size. The
+// ciphertext goes up in chunks of at most the chunk size, and a dropped
+// connection is resumed where the server's committed offset says. The
+// document key is wrapped to the folder's current key version, as its
+// checked rotations give it. The plaintext's hash never leaves the client.
+func (c *Client) Upload(ctx context.Context, tenantID, folderID, name string, r io.Reader, size int64) (*Document, error) {
+	return c.upload(ctx, tenantID, &uploadSpec{
+		docID: newID(), folderID: folderID, key: document.NewKey(), name: name, mimeType: mimeType(name),
+	}, r, size)
+}
+
+// UploadVersion encrypts size bytes read from r as a new version of an
+// existing document, under the same document key (so that direct grants
+// of the document keep opening it) and the same name.
+func (c *Client) UploadVersion(ctx context.Context, tenantID, docID string, r io.Reader, size int64) (*Document, error) {
+	spec, err := c.versionSpec(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	return c.upload(ctx, tenantID, spec, r, size)
+}
+
+func (c *Client) versionSpec(ctx context.Context, tenantID, docID string) (*uploadSpec, error) {
+	d, err := c.getDocument(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := c.documentKey(ctx, tenantID, docID, fk, &d.DocumentVersion)
+	if err != nil {
+		return nil, err
+	}
+	m, err := openMetadata(&d.DocumentVersion, dk)
+	if err != nil {
+		return nil, err
+	}
+	return &uploadSpec{docID: docID, folderID: d.FolderID, newVersion: true, key: dk, name: m.Name, mimeType: m.Type}, nil
+}
+
+// RenameDocument gives a document a new name. The contract has no route to
+// replace a version's metadata, so the rename is a new version with the
+// same content, streamed through this client (download, decrypt, encrypt
+// again, upload) in constant memory.
+func (c *Client) RenameDocument(ctx context.Context, tenantID, docID, name string) (*Document, error) {
+	spec, err := c.versionSpec(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	spec.name = name
+	dl, err := c.Download(ctx, tenantID, docID, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer dl.Close()
+	return c.upload(ctx, tenantID, spec, dl, dl.Size)
+}
+
+func (c *Client) upload(ctx context.Context, tenantID string, spec *uploadSpec, r io.Reader, size int64) (*Document, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("client: upload: %w: negative size", ErrSizeMismatch)
+	}
+	csize, err := document.EncryptedSize(size)
+	if err != nil {
+		return nil, fmt.Errorf("client: upload: %w", err)
+	}
+	f, err := c.getFolder(ctx, tenantID, spec.folderID)
+	if err != nil {
+		return nil, err
+	}
+	fk, err := c.folderKeysFor(ctx, tenantID, f, nil)
+	if err != nil {
+		return nil, err
+	}
+	// New documents and versions use the newest key version at once
+	// (SPEC §Folder key versions).
+	fv, to := fk.chain.Latest()
+	created := c.now()
+	meta, err := document.SealMetadata(&document.Metadata{Name: spec.name, Type: spec.mimeType, Size: size, Created: created}, spec.key.Recipient())
+	if err != nil {
+		return nil, fmt.Errorf("client: metadata: %w", err)
+	}
+	wrap, err := document.WrapKey(spec.key, to)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	var up protocol.Upload
+	if err := c.do(ctx, call(rUploadCreate, "tenantId", tenantID).with(&protocol.CreateUploadRequest{
+		DocumentID: spec.docID, FolderID: spec.folderID, NewVersion: spec.newVersion, Size: csize,
+		Metadata: meta, KeyWrap: wrap, FolderKeyVersion: uint32(fv),
+	}), &up); err != nil {
+		return nil, err
+	}
+	if up.Size != csize || up.Received != 0 || up.DocumentID != spec.docID || !protocol.ValidID(up.UploadID) {
+		c.abort(ctx, tenantID, up.UploadID)
+		return nil, fmt.Errorf("client: upload: %w: the session is not the one asked for", ErrInconsistent)
+	}
+	doc, err := c.sendUpload(ctx, tenantID, &up, spec.key, r, size)
+	if err != nil {
+		c.abort(ctx, tenantID, up.UploadID)
+		return nil, err
+	}
+	if doc.DocumentID != spec.docID || doc.Size != csize {
+		return nil, fmt.Errorf("client: upload: %w: the committed document is not the one sent", ErrInconsistent)
+	}
+	return &Document{
+		ID: doc.DocumentID, FolderID: doc.FolderID, Version: doc.Version, Name: spec.name, Type: spec.mimeType,
+		Size: size, Created: created.Truncate(time.Second).UTC(), CipherSize: doc.Size, CreatedBy: doc.CreatedBy, UpdatedAt: doc.UpdatedAt,
+	}, nil
+}
+
+// sendUpload streams the encryption of r into the upload session and
+// commits it with the ciphertext's SHA-256 (a transport check).
+func (c *Client) sendUpload(ctx context.Context, tenantID string, up *protocol.Upload, key *keys.Identity, r io.Reader, size int64) (*protocol.Document, error) {
+	u := newUploader(ctx, c, tenantID, up)
+	enc, err := document.Encrypt(u, key.Recipient())
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	n, err := io.Copy(enc, io.LimitReader(r, size+1))
+	if err != nil {
+		return nil, fmt.Errorf("client: upload: %w", err)
+	}
+	if n != size {
+		return nil, fmt.Errorf("client: upload: %w: read %d bytes of %d", ErrSizeMismatch, n, size)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("client: upload: %w", err)
+	}
+	if err := u.flush(); err != nil {
+		return nil, err
+	}
+	if u.offset != u.total {
+		return nil, fmt.Errorf("client: upload: %w: %d bytes of ciphertext, announced %d", ErrSizeMismatch, u.offset, u.total)
+	}
+	var doc protocol.Document
+	if err := c.do(ctx, call(rUploadCommit, "tenantId", tenantID, "uploadId", up.UploadID).with(&protocol.CommitUploadRequest{SHA256: u.sum.Sum(nil)}), &doc); err != nil {
+		return nil, err
+	}
+	return &doc, nil
+}
+
+// abort deletes an upload session that will not be finished, even when
+// ctx is cancelled; failures are ignored (the server expires it anyway).
+func (c *Client) abort(ctx context.Context, tenantID, uploadID string) {
+	if !protocol.ValidID(uploadID) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = c.do(ctx, call(rUploadAbort, "tenantId", tenantID, "uploadId", uploadID), nil)
+}
+
+// Download is a document's plaintext, decrypted as it is read. No byte is
+// returned before its chunk authenticates; a cut or altered download fails
+// with document.ErrTruncated or document.ErrCorrupted. Close it.
+type Download struct {
+	DocumentID string
+	Version    uint32
+	Name       string
+	Type       string
+	Size       int64
+	Created    time.Time
+
+	c    *Client
+	body io.ReadCloser
+	r    io.Reader
+	done int64
+}
+
+// Read reads plaintext.
+func (d *Download) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if n > 0 {
+		d.done += int64(n)
+		d.c.report(Progress{Op: "download", DocumentID: d.DocumentID, Done: d.done, Total: d.Size})
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("client: download: %w", err)
+	}
+	return n, err
+}
+
+// WriteTo writes the whole plaintext to w.
+func (d *Download) WriteTo(w io.Writer) (int64, error) {
+	buf := make([]byte, 64<<10)
+	var total int64
+	for {
+		n, err := d.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			if d.done != d.Size {
+				return total, fmt.Errorf("client: download: %w", document.ErrTruncated)
+			}
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// Close releases the connection.
+func (d *Download) Close() error { return d.body.Close() }
+
+// Download opens a document version (0 for the current one) for reading:
+// it finds the document key (through the folder's checked keys or a direct
+// grant), opens and checks the metadata, and streams the ciphertext through
+// decryption.
+func (c *Client) Download(ctx context.Context, tenantID, docID string, version uint32) (*Download, error) {
+	d, err := c.getDocument(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	v := &d.DocumentVersion
+	if version != 0 && version != d.Version {
+		var l protocol.VersionList
+		if err := c.do(ctx, call(rDocumentVers, "tenantId", tenantID, "documentId", docID), &l); err != nil {
+			return nil, err
+		}
+		v = nil
+		for i := range l.Versions {
+			if l.Versions[i].Version == version {
+				v = &l.Versions[i]
+			}
+		}
+		if v == nil {
+			return nil, fmt.Errorf("client: document %s: %w", docID, protocol.Errorf(protocol.CodeNotFound, "no version %d", version))
+		}
+	}
+	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := c.documentKey(ctx, tenantID, docID, fk, v)
+	if err != nil {
+		return nil, err
+	}
+	m, err := openMetadata(v, dk)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.send(ctx, call(rDocumentContent, "tenantId", tenantID, "documentId", docID).q("version", strconv.FormatUint(uint64(v.Version), 10)))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || (resp.ContentLength >= 0 && resp.ContentLength != v.Size) {
+		resp.Body.Close()
+		return nil, fmt.Errorf("client: document %s: %w: content of another size than the version's", docID, ErrInconsistent)
+	}
+	pr, err := document.Decrypt(resp.Body, dk)
+	if err != nil {
+		resp.Body.Close()
+		return nil, fmt.Errorf("client: document %s: %w", docID, err)
+	}
+	return &Download{
+		DocumentID: docID, Version: v.Version, Name: m.Name, Type: m.Type, Size: m.Size, Created: m.Created,
+		c: c, body: resp.Body, r: pr,
+	}, nil
+}
