@@ -156,13 +156,13 @@ type session struct {
 // membership and the keys it has opened. mu serializes changes to it,
 // because membership.State is not safe for concurrent use.
 type tenantState struct {
-	mu         sync.Mutex
-	state      *membership.State
+	mu    sync.Mutex
+	state *membership.State
 	// ownerFingerprint is the genesis owner's verify-key fingerprint.
 	ownerFingerprint string
-	folderKeys map[string]*folderKeys
-	docKeys    map[string]*keys.Identity
-	audit      *AuditHead
+	folderKeys       map[string]*folderKeys
+	docKeys          map[string]*keys.Identity
+	audit            *AuditHead
 }
 
 func (c *Client) tenant(id string) *tenantState {
