@@ -3,7 +3,7 @@
 # raw output in bench/results/core-<date>.txt, and print the ratio table of
 # bench/README.md from it.
 #
-#   bench/run-core.sh                        # -count=3 at 200ms: about 2½ min on 2 idle cores
+#   bench/run-core.sh                        # -count=3 at 500ms: about 2 min on 2 idle cores
 #   COUNT=5 BENCHTIME=1s bench/run-core.sh   # steadier figures, takes longer
 #   ROUNDS=3 COUNT=1 bench/run-core.sh       # 3 passes over all packages instead of 3 runs
 #                                            # in a row: a load spike then hits one run of
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-3}
 ROUNDS=${ROUNDS:-1}
-BENCHTIME=${BENCHTIME:-200ms}
+BENCHTIME=${BENCHTIME:-500ms}
 PKGS=${PKGS:-./keys/...}
 GO=${GO:-go}
 
