@@ -25,6 +25,6 @@ test-wasm:
 	@scripts/ensure-node.sh
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 15m -exec="$(WASM_EXEC)" $(WASM_TEST_PKGS)
 
-## bench: the crypto core's benchmarks (see bench/README.md for the table).
+## bench: the crypto core's benchmarks as the ratio table of bench/README.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./keys/...
+	bench/run-core.sh

@@ -12,16 +12,30 @@ import (
 	"vellum.dev/vellum/protocol"
 )
 
-// SigningKey is an Ed25519 private key, kept as its 32-byte seed.
+// SigningKey is an Ed25519 private key: its 32-byte seed, and the expanded
+// private key derived from it once, so that signing does not redo the
+// derivation (which costs as much as a signature).
 type SigningKey struct {
 	_    noCompare
 	seed [ed25519.SeedSize]byte
+	priv [ed25519.PrivateKeySize]byte
 }
 
 // NewSigningKey returns a fresh random signing key.
 func NewSigningKey() *SigningKey {
+	var seed [ed25519.SeedSize]byte
+	rand.Read(seed[:])
+	k := newSigningKey(seed[:])
+	clear(seed[:])
+	return k
+}
+
+func newSigningKey(seed []byte) *SigningKey {
 	k := new(SigningKey)
-	rand.Read(k.seed[:])
+	copy(k.seed[:], seed)
+	priv := ed25519.NewKeyFromSeed(seed)
+	copy(k.priv[:], priv)
+	clear(priv)
 	return k
 }
 
@@ -30,9 +44,7 @@ func SigningKeyFromSeed(seed []byte) (*SigningKey, error) {
 	if len(seed) != ed25519.SeedSize {
 		return nil, fmt.Errorf("keys: Ed25519 seed of %d bytes: %w", len(seed), ErrMalformed)
 	}
-	k := new(SigningKey)
-	copy(k.seed[:], seed)
-	return k, nil
+	return newSigningKey(seed), nil
 }
 
 // Seed returns a copy of the seed. The caller MUST treat it as a secret.
@@ -41,7 +53,7 @@ func (k *SigningKey) Seed() []byte { return append([]byte(nil), k.seed[:]...) }
 // Public returns the verifying key.
 func (k *SigningKey) Public() VerifyKey {
 	var v VerifyKey
-	copy(v[:], ed25519.NewKeyFromSeed(k.seed[:])[32:])
+	copy(v[:], k.priv[ed25519.SeedSize:])
 	return v
 }
 
@@ -49,9 +61,7 @@ func (k *SigningKey) Public() VerifyKey {
 // so a signature made for one kind of statement never verifies as another.
 // Ed25519 is deterministic: the same key, label and body give the same bytes.
 func (k *SigningKey) Sign(label protocol.Label, body []byte) []byte {
-	priv := ed25519.NewKeyFromSeed(k.seed[:])
-	defer clear(priv)
-	return ed25519.Sign(priv, signedMessage(label, body))
+	return ed25519.Sign(k.priv[:], signedMessage(label, body))
 }
 
 // Equal reports whether k and o are the same key, in constant time.
