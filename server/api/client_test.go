@@ -255,3 +255,5 @@ func (u *user) invite(tid string, v *user, role protocol.Role) {
 	m := membership.Member{AccountID: got.AccountID, Email: v.email, Role: role, VerifyKey: pub.VerifyKey, Recipient: pub.Recipient}
 	u.appendStatement(tid, membership.AddMember{Member: m})
 }
+
+func nowT() time.Time { return time.Now() }

@@ -17,8 +17,8 @@ func SealStorage(st *store.Store) seallog.Storage { return sealStorage{st.SealLo
 type sealStorage struct{ l *store.SealLog }
 
 func (s sealStorage) ReadHashes(indexes []int64) ([]tlog.Hash, error) { return s.l.ReadHashes(indexes) }
-func (s sealStorage) ReadLeaf(index int64) ([]byte, error)             { return s.l.Leaf(index) }
-func (s sealStorage) Size() (int64, error)                             { return s.l.Size() }
+func (s sealStorage) ReadLeaf(index int64) ([]byte, error)            { return s.l.Leaf(index) }
+func (s sealStorage) Size() (int64, error)                            { return s.l.Size() }
 
 // Append stores leaf number index. The store computes the stored hashes
 // itself, in the same batch; they are the ones tlog gives the log, which

@@ -1,6 +1,5 @@
 package api
 
-func (a *API) tenantHandlers() map[string]handler   { return nil }
 func (a *API) folderHandlers() map[string]handler   { return nil }
 func (a *API) documentHandlers() map[string]handler { return nil }
 func (a *API) grantHandlers() map[string]handler    { return nil }
