@@ -312,5 +312,3 @@ func TestMIMEType(t *testing.T) {
 		t.Errorf("txt: %q", mimeType("a.txt"))
 	}
 }
-
-
