@@ -131,6 +131,7 @@ type selftest struct {
 		UnwrappedRecipientMatches bool   `json:"unwrappedRecipientMatches"`
 		UnwrappedDecrypts         bool   `json:"unwrappedDecrypts"`
 		Released                  string `json:"released"`
+		StreamsAfterCancel        int    `json:"streamsAfterCancel"`
 	} `json:"errors"`
 	MS   int  `json:"ms"`
 	Pass bool `json:"pass"`
@@ -242,6 +243,9 @@ func TestSelftest(t *testing.T) {
 	}
 	if e.WrappedHoldsSecret || !e.UnwrappedRecipientMatches || !e.UnwrappedDecrypts {
 		t.Errorf("wrap/unwrap: %+v", e)
+	}
+	if e.StreamsAfterCancel != 0 {
+		t.Errorf("%d worker streams open after the reader cancelled", e.StreamsAfterCancel)
 	}
 
 	// Memory, not time: streaming 64 MiB must not grow the worker by

@@ -78,6 +78,12 @@ async function errorChecks(vellum, key) {
   res.unwrappedDecrypts = (await pageSha256(new Blob([await collect(vellum.decryptStream(new Blob([ct]), unwrapped.handle))]))) === want;
   await vellum.releaseKey(unwrapped.handle);
   res.released = await codeOf(vellum.recipient(unwrapped.handle));
+  // A consumer that stops reading cancels the pipeline, and the worker
+  // drops the stream: nothing stays open.
+  const reader = vellum.encryptStream(makeFile(3 << 20), key.recipient).getReader();
+  await reader.read();
+  await reader.cancel("enough");
+  res.streamsAfterCancel = (await vellum.memStats()).streams;
   await vellum.releaseKey(other.handle);
   return res;
 }

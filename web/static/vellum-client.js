@@ -23,6 +23,10 @@ export const API_VERSION = 1;
 // The worker refuses larger chunks; this module splits them.
 const MAX_PUSH = 1 << 20;
 
+// How many pushes of one stream may wait in the worker at once: two keep it
+// busy across the round trip to the page, and bound what is queued.
+const WINDOW = 2;
+
 export class VellumError extends Error {
   constructor(code, message) {
     super(message);
@@ -131,52 +135,118 @@ export class VellumClient {
     return this.call("unwrapKey", [toBytes(wrapped).slice(), withHandle]);
   }
 
-  // #transform runs a worker stream as a TransformStream. The writable side
-  // holds one chunk and the readable side none, so the source is pulled only
-  // when the worker has answered and the consumer wants more.
-  #transform(startOp, startArg, { onProgress, onDigest, total, transfer = true } = {}) {
-    let handle = 0;
-    let done = 0;
+  // #pipe runs a worker stream as a {writable, readable} pair, which
+  // pipeThrough takes like a TransformStream. It is built by hand because
+  // Chromium does not call a transformer's cancel(), and a reader that stops
+  // must free the stream in the worker. Backpressure: a write resolves only
+  // once its output is taken and the reader asks for more, and the writable
+  // side holds one chunk, so the source is pulled no faster than the worker
+  // works and the consumer reads.
+  #pipe(startOp, startArg, { onProgress, onDigest, total, transfer = true } = {}) {
     const self = this;
-    return new TransformStream({
-      async start() {
-        handle = await self.call(startOp, [startArg, { sha256: typeof onDigest === "function" }]);
+    let handle = 0; // the worker stream; 0 before start and once it is gone
+    let done = 0;
+    let rc; // the readable side's controller
+    let stopped = null; // why the reader went away, if it did
+    let wanted = false; // the reader is waiting for a chunk
+    let wake = null; // resolves the writer's wait for the reader
+    const demand = () => new Promise((resolve) => { wake = resolve; });
+    const signal = () => { if (wake) { wake(); wake = null; } };
+    const drop = async () => {
+      const h = handle;
+      handle = 0;
+      // A stream that failed in the worker is already gone there.
+      if (h) await self.call("abort", [h]).catch(() => {});
+    };
+    const fail = (e) => {
+      handle = 0; // the worker closed the stream when it failed
+      if (!stopped) { try { rc.error(e); } catch {} }
+      throw e;
+    };
+    // Pushes sent and not yet answered, oldest first. Up to WINDOW are in
+    // flight, so the worker has the next chunk while the page handles the
+    // last one's output; the worker answers in order.
+    const inflight = [];
+    const take = async () => {
+      const { result, n } = inflight.shift();
+      let out;
+      try { out = await result; } catch (e) { fail(e); }
+      if (stopped) throw stopped;
+      done += n;
+      if (onProgress) onProgress(done, total);
+      if (out.byteLength === 0) return;
+      // Cleared first: enqueue may call pull at once if more reads wait.
+      wanted = false;
+      rc.enqueue(out);
+      while (!wanted && !stopped) await demand();
+    };
+
+    const readable = new ReadableStream({
+      start(c) { rc = c; },
+      pull() { wanted = true; signal(); },
+      async cancel(reason) {
+        stopped = reason instanceof Error ? reason : new VellumError("cancelled", "the reader cancelled the stream");
+        signal();
+        await drop();
       },
-      async transform(chunk, controller) {
-        for (const piece of pieces(chunk, transfer)) {
-          const out = await self.call("push", [handle, piece], [piece.buffer]);
-          if (out.byteLength > 0) controller.enqueue(out);
-          done += piece.byteLength;
-          if (onProgress) onProgress(done, total);
+    }, { highWaterMark: 0 });
+
+    const writable = new WritableStream({
+      async start() {
+        let h;
+        try {
+          h = await self.call(startOp, [startArg, { sha256: typeof onDigest === "function" }]);
+        } catch (e) { fail(e); }
+        handle = h;
+        if (stopped) { await drop(); throw stopped; }
+      },
+      async write(chunk) {
+        let bytes;
+        try { bytes = toBytes(chunk); } catch (e) { await drop(); fail(e); }
+        for (const piece of pieces(bytes, transfer)) {
+          if (stopped) throw stopped;
+          const n = piece.byteLength;
+          const result = self.call("push", [handle, piece], [piece.buffer]);
+          result.catch(() => {}); // awaited in order by take; a later one may fail after an earlier failure
+          inflight.push({ result, n });
+          if (inflight.length >= WINDOW) await take();
         }
       },
-      async flush(controller) {
+      async close() {
+        while (inflight.length > 0) await take();
         const h = handle;
         handle = 0;
-        const { data, sha256 } = await self.call("finish", [h]);
-        if (data.byteLength > 0) controller.enqueue(data);
-        if (onDigest) onDigest(sha256);
+        if (stopped) throw stopped;
+        let res;
+        try { res = await self.call("finish", [h]); } catch (e) { fail(e); }
+        if (stopped) return;
+        if (res.data.byteLength > 0) rc.enqueue(res.data);
+        if (onDigest) onDigest(res.sha256);
+        rc.close();
       },
-      async cancel() {
-        const h = handle;
-        handle = 0;
-        // A stream that failed in the worker is already gone there.
-        if (h) await self.call("abort", [h]).catch(() => {});
+      async abort(reason) {
+        await drop();
+        if (!stopped) { try { rc.error(reason); } catch {} }
       },
-    }, { highWaterMark: 1 }, { highWaterMark: 0 });
+    }, { highWaterMark: 1 });
+
+    return { writable, readable };
   }
 
-  // encryptTransform(recipient, opts) → TransformStream of plaintext to a
-  // Vellum document file (an age file) for recipient ("age1...").
+  // encryptTransform(recipient, opts) → {writable, readable}, for
+  // pipeThrough: plaintext in, a Vellum document file (an age file) for
+  // recipient ("age1...") out.
   // opts: onProgress(plaintextBytesDone, total), onDigest(sha256hex) (called
   // once, at the end, with the SHA-256 of the plaintext), total, transfer.
-  encryptTransform(recipient, opts) { return this.#transform("encryptStart", recipient, opts); }
+  encryptTransform(recipient, opts) { return this.#pipe("encryptStart", recipient, opts); }
 
-  // decryptTransform(keyHandle, opts) → TransformStream of a document file to
-  // its plaintext. No byte is released before its chunk is authenticated; a
+  // decryptTransform(keyHandle, opts) → {writable, readable}: a document
+  // file in, its plaintext out. No byte is released before its chunk is authenticated; a
   // wrong key, a cut or an altered file errors the stream with code
-  // wrong_key, truncated or corrupted. onProgress counts ciphertext bytes.
-  decryptTransform(keyHandle, opts) { return this.#transform("decryptStart", keyHandle, opts); }
+  // wrong_key, truncated or corrupted when the stream reaches the fault, so
+  // a consumer MUST discard what it got from a stream that errors.
+  // onProgress counts ciphertext bytes.
+  decryptTransform(keyHandle, opts) { return this.#pipe("decryptStart", keyHandle, opts); }
 
   // encryptStream(source, recipient, opts) → ReadableStream of the document
   // file. source: a Blob/File (then onProgress gets its size as total) or a
@@ -199,16 +269,26 @@ export class VellumClient {
     const reader = readable.getReader();
     const h = await this.call("hashStart");
     let done = 0;
+    const inflight = [];
+    const take = async () => {
+      const { result, n } = inflight.shift();
+      await result;
+      done += n;
+      if (onProgress) onProgress(done, total);
+    };
     try {
       for (;;) {
         const { value, done: end } = await reader.read();
         if (end) break;
         for (const piece of pieces(value, true)) {
-          await this.call("push", [h, piece], [piece.buffer]);
-          done += piece.byteLength;
-          if (onProgress) onProgress(done, total);
+          const n = piece.byteLength;
+          const result = this.call("push", [h, piece], [piece.buffer]);
+          result.catch(() => {});
+          inflight.push({ result, n });
+          if (inflight.length >= WINDOW) await take();
         }
       }
+      while (inflight.length > 0) await take();
     } catch (e) {
       await this.call("abort", [h]).catch(() => {});
       reader.cancel(e).catch(() => {});
