@@ -132,10 +132,11 @@ func (m Message) IsError() bool {
 
 // Browser is one headless Chromium with one tab.
 type Browser struct {
-	t      testing.TB
-	ctx    context.Context
-	cancel context.CancelFunc
-	output lockedBuffer
+	t       testing.TB
+	profile string
+	ctx     context.Context
+	cancel  context.CancelFunc
+	output  lockedBuffer
 
 	mu       sync.Mutex
 	messages []Message
@@ -154,8 +155,13 @@ func Start(t testing.TB, opts Options) *Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	profile := t.TempDir()
-	b := &Browser{t: t, watched: make(map[target.ID]bool)}
+	// A fresh profile, removed by close: not t.TempDir, whose cleanup fails
+	// the test if a Chromium helper process still writes there.
+	profile, err := os.MkdirTemp("", "browsertest-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Browser{t: t, profile: profile, watched: make(map[target.ID]bool)}
 	alloc := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(executable(path)),
 		chromedp.UserDataDir(profile),
@@ -370,6 +376,14 @@ func (b *Browser) close() {
 	}
 	b.cancel()
 	b.wg.Wait()
+	// Helper processes can outlive the browser for a moment.
+	for range 20 {
+		if os.RemoveAll(b.profile) == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Logf("browsertest: could not remove the profile %s", b.profile)
 }
 
 // lockedBuffer collects the browser's output from its own goroutine.
