@@ -1,0 +1,275 @@
+//go:build !js
+
+package client_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"vellum.dev/vellum/keys/opaque"
+	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/server/api"
+	"vellum.dev/vellum/server/httpd"
+	"vellum.dev/vellum/server/notify"
+	"vellum.dev/vellum/server/ratelimit"
+	"vellum.dev/vellum/server/session"
+	"vellum.dev/vellum/server/store"
+	"vellum.dev/vellum/wasm/client"
+)
+
+// server is a real vellumd API (server/api over server/httpd and a Pebble
+// store in a temporary directory) on loopback TLS with a self-signed
+// certificate, its notices recorded.
+type server struct {
+	base    string
+	tls     *tls.Config
+	addr    string
+	notices *notify.Recorder
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "db"), &store.Options{MemTableSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := session.New(session.Config{Keyset: session.NewKeyset(time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	osrv, err := opaque.NewServer(opaque.NewServerKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &notify.Recorder{}
+	logger := slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := api.New(api.Config{
+		Store: st, Sessions: sess, OPAQUE: osrv, Notifier: rec, Logger: logger, Origin: "https://localhost",
+		Limits: api.Limits{
+			PerIP:      ratelimit.New(ratelimit.Config{Burst: 100000, Refill: time.Microsecond}),
+			Guess:      ratelimit.New(ratelimit.Config{Burst: 100000, Refill: time.Microsecond}),
+			PerAccount: ratelimit.New(ratelimit.Config{Burst: 1000, Refill: time.Millisecond}),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := httpd.LoadCertificate("", "", filepath.Join(dir, "tls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := httpd.Listen(httpd.Config{Addr: "127.0.0.1:0", TLS: httpd.TLSConfig(cert), Handler: a.Handler(), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if err := st.Close(); err != nil {
+			t.Errorf("closing the store: %v", err)
+		}
+	})
+	pem, err := os.ReadFile(filepath.Join(dir, "tls", "localhost.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	_, port, _ := net.SplitHostPort(hs.Addr().String())
+	return &server{base: "https://localhost:" + port, tls: &tls.Config{RootCAs: pool}, addr: hs.Addr().String(), notices: rec}
+}
+
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// transport is the client's HTTP transport to the test server, trusting
+// its certificate. Its RoundTripper can be wrapped to inject faults.
+func (s *server) transport() *http.Transport {
+	return &http.Transport{
+		TLSClientConfig: s.tls,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, s.addr)
+		},
+	}
+}
+
+func (s *server) client(t *testing.T, opts ...client.Option) *client.Client {
+	hc := &http.Client{Timeout: 2 * time.Minute, Transport: s.transport()}
+	return client.New(s.base, append([]client.Option{client.WithHTTPClient(hc), client.WithRetry(3, 10*time.Millisecond)}, opts...)...)
+}
+
+var codeRE = regexp.MustCompile(`\b(\d{6,10})\b`)
+
+// code returns the code in the newest notice to an address.
+func (s *server) code(t *testing.T, to string) string {
+	t.Helper()
+	n, ok := s.notices.Last(to)
+	if !ok {
+		t.Fatalf("no notice to %s", to)
+	}
+	m := codeRE.FindStringSubmatch(n.Body)
+	if m == nil {
+		t.Fatalf("no code in the notice to %s", to)
+	}
+	return m[1]
+}
+
+// register signs up email on c and returns the recovery code.
+func (s *server) register(t *testing.T, c *client.Client, email, password string) string {
+	t.Helper()
+	ctx := context.Background()
+	reg, err := c.Register(ctx, email, password)
+	if err != nil {
+		t.Fatalf("register %s: %v", email, err)
+	}
+	if got := reg.String(); strings.Contains(got, password) {
+		t.Fatal("a registration prints its secrets")
+	}
+	if _, err := reg.Finish(ctx, "000000"); protocol.CodeOf(err) != protocol.CodeAuthFailed {
+		t.Fatalf("wrong code: %v, want auth_failed", err)
+	}
+	rc, err := reg.Finish(ctx, s.code(t, email))
+	if err != nil {
+		t.Fatalf("finishing the registration of %s: %v", email, err)
+	}
+	if !c.Unlocked() || c.Email() != email || c.AccountID() == "" {
+		t.Fatalf("after registering: unlocked %v, email %q, account %q", c.Unlocked(), c.Email(), c.AccountID())
+	}
+	return rc.Reveal()
+}
+
+func TestIntegrationAccount(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	const email, password = "alice@example.com", "correct horse battery staple"
+
+	// Sign up in one browser; it is trusted at once.
+	c1 := s.client(t)
+	recovery := s.register(t, c1, email, password)
+	if err := c1.Logout(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if c1.Unlocked() {
+		t.Error("unlocked after logout")
+	}
+	if err := c1.Login(ctx, email, password); err != nil {
+		t.Fatalf("login on the trusted device: %v", err)
+	}
+	if !c1.Unlocked() {
+		t.Fatal("not unlocked")
+	}
+	if err := c1.Refresh(ctx); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if _, err := c1.Tenants(ctx); err != nil {
+		t.Fatalf("a call after refresh: %v", err)
+	}
+
+	// A second browser: a wrong password, then a device code.
+	c2 := s.client(t)
+	if err := c2.Login(ctx, email, "wrong password"); protocol.CodeOf(err) != protocol.CodeAuthFailed {
+		t.Fatalf("wrong password: %v", err)
+	}
+	err := c2.Login(ctx, email, password)
+	var dv *client.DeviceVerificationError
+	if !errors.Is(err, client.ErrDeviceVerificationNeeded) || !errors.As(err, &dv) {
+		t.Fatalf("new device: %v, want ErrDeviceVerificationNeeded", err)
+	}
+	if err := c2.VerifyDevice(ctx, "000000"); protocol.CodeOf(err) != protocol.CodeAuthFailed {
+		t.Fatalf("wrong device code: %v", err)
+	}
+	if err := c2.VerifyDevice(ctx, s.code(t, email)); err != nil {
+		t.Fatalf("device code: %v", err)
+	}
+	if !c2.Unlocked() || c2.AccountID() != c1.AccountID() {
+		t.Fatal("the second browser is not the same unlocked account")
+	}
+	// Now trusted: the next login needs no code.
+	if err := c2.Logout(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Login(ctx, email, password); err != nil {
+		t.Fatalf("login on the newly trusted device: %v", err)
+	}
+	pub1, _ := c1.PublicKeyring()
+	pub2, _ := c2.PublicKeyring()
+	if !pub1.Equal(pub2) {
+		t.Error("two keyrings for one account")
+	}
+
+	// The recovery code checks out against the wrap made at sign-up.
+	if err := c2.UnlockWithRecoveryCode(ctx, "0000-0000-0000-0000-0000-0000-0000"); err == nil {
+		t.Error("a wrong recovery code unlocked")
+	}
+	_ = recovery
+
+	// Logging out everywhere ends the other browser's session too.
+	if err := c2.Logout(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.Tenants(ctx); protocol.CodeOf(err) != protocol.CodeUnauthenticated {
+		t.Errorf("after logout everywhere: %v, want unauthenticated", err)
+	}
+}
+
+// dropOnce wraps a transport and loses the reply of the n-th chunk PUT
+// after the server has stored it: the client must find out from the
+// server's committed offset and go on.
+type dropOnce struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	n     int
+	puts  int
+	drops int
+	gets  int
+}
+
+func (d *dropOnce) RoundTrip(r *http.Request) (*http.Response, error) {
+	isChunk := r.Method == "PUT" && strings.Contains(r.URL.Path, "/uploads/")
+	d.mu.Lock()
+	if r.Method == "GET" && strings.Contains(r.URL.Path, "/uploads/") {
+		d.gets++
+	}
+	drop := false
+	if isChunk {
+		d.puts++
+		drop = d.puts == d.n
+	}
+	d.mu.Unlock()
+	resp, err := d.next.RoundTrip(r)
+	if err != nil || !drop {
+		return resp, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	d.mu.Lock()
+	d.drops++
+	d.mu.Unlock()
+	return nil, errors.New("injected: connection dropped after the chunk was sent")
+}
