@@ -475,3 +475,34 @@ func (s *Store) SweepAPI() (int, error) {
 	})
 	return n, err
 }
+
+// MoveFolder moves a folder under another folder of its tenant, or to the
+// tenant's root (a zero parent). A move into the folder itself or one of its
+// descendants is refused (ErrConflict): it would cut the subtree off.
+func (tx *Tx) MoveFolder(id, parent ID) error {
+	f, err := tx.Folder(id)
+	if err != nil {
+		return err
+	}
+	for p := parent; !p.IsZero(); {
+		if p == id {
+			return fmt.Errorf("store: moving folder %s under itself: %w", id, ErrConflict)
+		}
+		pf, err := tx.Folder(p)
+		if err != nil {
+			return err
+		}
+		if pf.Tenant != f.Tenant {
+			return fmt.Errorf("store: parent folder is in another tenant: %w", ErrInvalid)
+		}
+		p = pf.Parent
+	}
+	if err := tx.del(folderChildKey(f.Tenant, f.Parent, id)); err != nil {
+		return err
+	}
+	f.Parent = parent
+	if err := tx.set(folderKey(id), f); err != nil {
+		return err
+	}
+	return tx.setRaw(folderChildKey(f.Tenant, parent, id), nil)
+}
