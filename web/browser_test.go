@@ -60,6 +60,11 @@ func (s siteFS) Open(name string) (fs.File, error) {
 // certificate, security headers on every response) over the static site.
 func serve(t testing.TB) (url string, client *http.Client) {
 	t.Helper()
+	return serveFS(t, siteFS{os.DirFS("static"), os.DirFS(clientDir)})
+}
+
+func serveFS(t testing.TB, site fs.FS) (url string, client *http.Client) {
+	t.Helper()
 	cert, err := httpd.LoadCertificate("", "", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +72,7 @@ func serve(t testing.TB) (url string, client *http.Client) {
 	srv, err := httpd.Listen(httpd.Config{
 		Addr:    "127.0.0.1:0",
 		TLS:     httpd.TLSConfig(cert),
-		Handler: web.StaticHandler(siteFS{os.DirFS("static"), os.DirFS(clientDir)}),
+		Handler: web.StaticHandler(site),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -279,6 +284,35 @@ func TestSelftest(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("self-test result:\n%s", raw)
+	}
+}
+
+// TestWorkerUnavailable checks that a worker that cannot start fails loudly:
+// every call rejects with code "unavailable", and the page logs an error
+// (which a browser test then fails on).
+func TestWorkerUnavailable(t *testing.T) {
+	url, _ := serveFS(t, siteFS{os.DirFS("static"), os.DirFS(t.TempDir())}) // no vellum.wasm
+	b := browsertest.Start(t, browsertest.Options{IgnoreCertificateErrors: true})
+	if err := b.Navigate(url + "/selftest.html"); err != nil {
+		t.Fatal(err)
+	}
+	code, err := browsertest.Eval[string](b, 30*time.Second,
+		`import("/vellum-client.js").then((m) => m.client().generateKey()).then(() => "resolved", (e) => e.code)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != "unavailable" {
+		t.Errorf("generateKey without a module: %q, want unavailable", code)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	logged := false
+	for _, m := range b.Errors() {
+		logged = logged || (m.From == "page" && strings.Contains(m.Text, "Vellum worker"))
+	}
+	if !logged {
+		t.Errorf("no error logged in the page; errors: %v", b.Errors())
 	}
 }
 
