@@ -18,7 +18,9 @@ func (a *API) auditHandlers() map[string]handler {
 }
 
 // auditCursor encodes the last seq of a page as an opaque cursor.
-func auditCursor(seq uint64) string { return b64url.EncodeToString(binary.BigEndian.AppendUint64(nil, seq)) }
+func auditCursor(seq uint64) string {
+	return b64url.EncodeToString(binary.BigEndian.AppendUint64(nil, seq))
+}
 
 func parseAuditCursor(s string) (uint64, error) {
 	b, err := b64url.DecodeString(s)
