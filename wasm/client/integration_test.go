@@ -3,6 +3,7 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -272,4 +273,155 @@ func (d *dropOnce) RoundTrip(r *http.Request) (*http.Response, error) {
 	d.drops++
 	d.mu.Unlock()
 	return nil, errors.New("injected: connection dropped after the chunk was sent")
+}
+
+var inviteRE = regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)#([A-Za-z0-9_-]+)`)
+
+// inviteToken returns the invite id and token of the newest invite to an
+// address, from the link in its e-mail.
+func (s *server) inviteToken(t *testing.T, to string) (string, string) {
+	t.Helper()
+	n, ok := s.notices.Last(to)
+	if !ok {
+		t.Fatalf("no notice to %s", to)
+	}
+	m := inviteRE.FindStringSubmatch(n.Body)
+	if m == nil {
+		t.Fatalf("no invite link in the notice to %s", to)
+	}
+	return m[1], m[2]
+}
+
+// pattern returns n bytes that do not repeat with a short period.
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+	return b
+}
+
+// TestIntegrationShare is the whole path through the real server: sign-up
+// and login, a tenant with a pinned genesis, an invitation accepted and the
+// member added with checked keys, a folder, a 5 MiB upload whose connection
+// drops once, a share to the member from the verified membership, and the
+// member's download, byte for byte.
+func TestIntegrationShare(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+
+	var progress []client.Progress
+	drops := &dropOnce{next: s.transport(), n: 3}
+	alice := client.New(s.base,
+		client.WithHTTPClient(&http.Client{Timeout: 2 * time.Minute, Transport: drops}),
+		client.WithRetry(3, 10*time.Millisecond), client.WithChunkSize(1<<20),
+		client.WithProgress(func(p client.Progress) { progress = append(progress, p) }))
+	bob := s.client(t)
+	s.register(t, alice, "alice@example.com", "alice's long password")
+	s.register(t, bob, "bob@example.com", "bob's long password")
+
+	// A tenant: alice's client signs the genesis and pins it.
+	tenant, err := alice.CreateTenant(ctx, "Acme Corp")
+	if err != nil {
+		t.Fatalf("create tenant: %v", err)
+	}
+	if tenant.Name != "Acme Corp" || tenant.Role != protocol.RoleOwner {
+		t.Errorf("tenant %+v", tenant)
+	}
+	tid := tenant.ID
+
+	// Bob is invited, accepts, and alice's client adds him with the keys of
+	// his published keyring.
+	inv, err := alice.Invite(ctx, tid, "bob@example.com", protocol.RoleMember)
+	if err != nil {
+		t.Fatalf("invite: %v", err)
+	}
+	id, token := s.inviteToken(t, "bob@example.com")
+	if id != inv.InviteID {
+		t.Fatalf("invite link for %s, created %s", id, inv.InviteID)
+	}
+	if _, err := bob.AcceptInvite(ctx, id, token); err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	added, err := alice.AddMember(ctx, tid, inv.InviteID)
+	if err != nil {
+		t.Fatalf("add member: %v", err)
+	}
+	bobKeys, _ := bob.PublicKeyring()
+	if added.AccountID != bob.AccountID() || added.VerifyKey != bobKeys.VerifyKey || !added.Recipient.Equal(bobKeys.Recipient) {
+		t.Fatalf("added %+v, bob is %s", added, bob.AccountID())
+	}
+
+	// Bob's first look pins the genesis; alice's client pinned it at creation.
+	mb, err := bob.VerifyMembership(ctx, tid)
+	if err != nil {
+		t.Fatalf("bob verifies membership: %v", err)
+	}
+	ma, err := alice.VerifyMembership(ctx, tid)
+	if err != nil {
+		t.Fatalf("alice verifies membership: %v", err)
+	}
+	if !mb.FirstUse || ma.FirstUse || mb.Pin != ma.Pin || len(mb.Members) != 2 || mb.OwnerFingerprint != ma.OwnerFingerprint {
+		t.Fatalf("bob %+v\nalice %+v", mb, ma)
+	}
+
+	// A folder and a 5 MiB document; the third chunk's reply is lost.
+	folder, err := alice.CreateFolder(ctx, tid, "", "Contracts 2026")
+	if err != nil {
+		t.Fatalf("create folder: %v", err)
+	}
+	data := pattern(5 << 20)
+	doc, err := alice.Upload(ctx, tid, folder.ID, "master agreement.pdf", bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	if drops.drops != 1 || drops.gets < 1 {
+		t.Errorf("%d drops, %d status requests: the fault was not injected and resumed", drops.drops, drops.gets)
+	}
+	if len(progress) == 0 || progress[len(progress)-1].Done != doc.CipherSize {
+		t.Errorf("progress %v", progress)
+	}
+	if doc.Name != "master agreement.pdf" || doc.Type != "application/pdf" || doc.Size != int64(len(data)) {
+		t.Errorf("document %+v", doc)
+	}
+
+	// Before a share, bob has no key.
+	if _, err := bob.Download(ctx, tid, doc.ID, 0); err == nil {
+		t.Fatal("bob downloaded before the share")
+	}
+
+	// Alice shares the folder; bob's recipient comes from the chain.
+	if _, err := alice.Share(ctx, tid, client.FolderObject(folder.ID), bob.AccountID()); err != nil {
+		t.Fatalf("share: %v", err)
+	}
+	folders, err := bob.ListFolders(ctx, tid, "")
+	if err != nil {
+		t.Fatalf("bob lists folders: %v", err)
+	}
+	if len(folders) != 1 || folders[0].Name != "Contracts 2026" || folders[0].Err != nil {
+		t.Fatalf("bob sees %+v", folders)
+	}
+	docs, err := bob.ListDocuments(ctx, tid, folder.ID)
+	if err != nil {
+		t.Fatalf("bob lists documents: %v", err)
+	}
+	if len(docs) != 1 || docs[0].Name != "master agreement.pdf" || docs[0].Size != int64(len(data)) || docs[0].Err != nil {
+		t.Fatalf("bob sees %+v", docs)
+	}
+	dl, err := bob.Download(ctx, tid, doc.ID, 0)
+	if err != nil {
+		t.Fatalf("bob downloads: %v", err)
+	}
+	var got bytes.Buffer
+	if _, err := dl.WriteTo(&got); err != nil {
+		t.Fatalf("bob reads: %v", err)
+	}
+	dl.Close()
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Fatal("bob's download differs from what alice uploaded")
+	}
 }

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -337,7 +336,8 @@ func (c *Client) AcceptInvite(ctx context.Context, inviteID, token string) (*pro
 }
 
 // AddMember makes the account that accepted an invitation a member: it
-// fetches that account's public keyring, checks its self-signature, and
+// takes that account's signed public keyring (from the accepted invite, or
+// the public-keyring route), checks its self-signature, and
 // appends the add-member statement, signed by this account, naming the
 // invitation's e-mail address and role and the keyring's keys. The caller
 // SHOULD show the returned member's verify-key fingerprint to compare with
@@ -360,14 +360,21 @@ func (c *Client) AddMember(ctx context.Context, tenantID, inviteID string) (*mem
 	if inv.Status != protocol.InviteAccepted || inv.AccountID == "" {
 		return nil, fmt.Errorf("client: invite %s: %w", inviteID, protocol.Errorf(protocol.CodeConflict, "the invite is %s, not accepted", inv.Status))
 	}
-	var pk protocol.PublicKeyring
-	if err := c.do(ctx, call(rPublicKeyring, "accountId", inv.AccountID), &pk); err != nil {
-		return nil, err
+	// The accepted invite carries the invitee's signed public keyring (the
+	// public-keyring route serves only accounts that already share a tenant
+	// with the caller); fetch it only if the invite lacks it.
+	pkb := inv.PublicKeyring
+	if len(pkb) == 0 {
+		var pk protocol.PublicKeyring
+		if err := c.do(ctx, call(rPublicKeyring, "accountId", inv.AccountID), &pk); err != nil {
+			return nil, err
+		}
+		if pk.AccountID != inv.AccountID {
+			return nil, fmt.Errorf("client: invite %s: %w: the keyring of another account", inviteID, ErrInconsistent)
+		}
+		pkb = pk.PublicKeyring
 	}
-	if pk.AccountID != inv.AccountID || (len(inv.PublicKeyring) > 0 && !bytes.Equal(pk.PublicKeyring, inv.PublicKeyring)) {
-		return nil, fmt.Errorf("client: invite %s: %w: two different keyrings for the account", inviteID, ErrInconsistent)
-	}
-	pub, err := account.ParseSignedPublicKeyring(pk.PublicKeyring)
+	pub, err := account.ParseSignedPublicKeyring(pkb)
 	if err != nil {
 		return nil, fmt.Errorf("client: the invitee's public keyring: %w", err)
 	}
