@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 
@@ -149,6 +150,10 @@ func (f *feed) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// errHeaderTooLong is the cause of the CodeMalformed error for a header
+// that does not end within headerWindow bytes.
+var errHeaderTooLong = errors.New("bridge: document header too long")
+
 const (
 	// encChunk is one age STREAM chunk of ciphertext: 64 KiB and a tag.
 	encChunk = 64<<10 + 16
@@ -194,7 +199,7 @@ func (s *decryptStream) drain() ([]byte, error) {
 		}
 		r, err := document.Decrypt(&s.in, s.key)
 		if s.in.starved {
-			return nil, errorf(CodeMalformed, "document: header longer than %d bytes: not a Vellum document file", headerWindow)
+			return nil, &Error{Code: CodeMalformed, Msg: fmt.Sprintf("document: header longer than %d bytes: not a Vellum document file", headerWindow), Err: errHeaderTooLong}
 		}
 		if err != nil {
 			return nil, err
