@@ -503,38 +503,30 @@ func (c *Client) RotateFolder(ctx context.Context, tenantID, folderID, removed s
 	return nil
 }
 
-// rotateFoldersOf rotates every folder of the tenant that removed held a
-// grant of, and returns their ids. It goes on past a folder that fails and
-// returns the first error with the folders it did rotate.
-func (c *Client) rotateFoldersOf(ctx context.Context, tenantID, removed string) ([]string, error) {
-	var rotated []string
-	var firstErr error
+// foldersHeldBy walks the tenant's folder tree as this account sees it and
+// returns the folders the account holds a grant of.
+func (c *Client) foldersHeldBy(ctx context.Context, tenantID, accountID string) ([]string, error) {
+	var held []string
 	queue := []string{""}
 	for len(queue) > 0 {
 		parent := queue[0]
 		queue = queue[1:]
 		folders, err := c.listFolders(ctx, tenantID, parent)
 		if err != nil {
-			return rotated, err
+			return nil, err
 		}
 		for _, f := range folders {
 			queue = append(queue, f.FolderID)
 			grants, err := c.listGrants(ctx, tenantID, f.FolderID)
 			if err != nil {
-				firstErr = cmpErr(firstErr, err)
-				continue
+				return nil, err
 			}
-			if !slices.ContainsFunc(grants, func(g protocol.Grant) bool { return g.GranteeID == removed }) {
-				continue
+			if slices.ContainsFunc(grants, func(g protocol.Grant) bool { return g.GranteeID == accountID }) {
+				held = append(held, f.FolderID)
 			}
-			if err := c.RotateFolder(ctx, tenantID, f.FolderID, removed); err != nil {
-				firstErr = cmpErr(firstErr, err)
-				continue
-			}
-			rotated = append(rotated, f.FolderID)
 		}
 	}
-	return rotated, firstErr
+	return held, nil
 }
 
 func cmpErr(first, err error) error {

@@ -425,3 +425,222 @@ func TestIntegrationShare(t *testing.T) {
 		t.Fatal("bob's download differs from what alice uploaded")
 	}
 }
+
+// twoMembers signs up alice and bob and makes a tenant of alice's with bob
+// as a member.
+func twoMembers(t *testing.T, s *server) (alice, bob *client.Client, tid string) {
+	t.Helper()
+	ctx := context.Background()
+	alice, bob = s.client(t), s.client(t)
+	s.register(t, alice, "alice@example.com", "alice's long password")
+	s.register(t, bob, "bob@example.com", "bob's long password")
+	tenant, err := alice.CreateTenant(ctx, "Acme Corp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := alice.Invite(ctx, tenant.ID, "bob@example.com", protocol.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, token := s.inviteToken(t, "bob@example.com")
+	if _, err := bob.AcceptInvite(ctx, id, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.AddMember(ctx, tenant.ID, inv.InviteID); err != nil {
+		t.Fatal(err)
+	}
+	return alice, bob, tenant.ID
+}
+
+func upload(t *testing.T, c *client.Client, tid, folderID, name string, data []byte) *client.Document {
+	t.Helper()
+	d, err := c.Upload(context.Background(), tid, folderID, name, bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("upload %s: %v", name, err)
+	}
+	return d
+}
+
+func download(t *testing.T, c *client.Client, tid, docID string, version uint32) []byte {
+	t.Helper()
+	dl, err := c.Download(context.Background(), tid, docID, version)
+	if err != nil {
+		t.Fatalf("download %s: %v", docID, err)
+	}
+	defer dl.Close()
+	b, err := io.ReadAll(dl)
+	if err != nil {
+		t.Fatalf("reading %s: %v", docID, err)
+	}
+	return b
+}
+
+// TestIntegrationLifecycle goes through the rest of the client against the
+// real server: folders renamed and moved, versions, a rename by re-upload,
+// access requests approved and denied, revocation, roles, removal with
+// folder rotation and lazy re-wraps, and the audit log checked.
+func TestIntegrationLifecycle(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	alice, bob, tid := twoMembers(t, s)
+
+	// Folders: a tree, renamed and moved.
+	legal, err := alice.CreateFolder(ctx, tid, "", "Legal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, err := alice.CreateFolder(ctx, tid, "", "HR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := alice.CreateFolder(ctx, tid, legal.ID, "Drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.RenameFolder(ctx, tid, sub.ID, "Old drafts"); err != nil {
+		t.Fatalf("rename folder: %v", err)
+	}
+	if err := alice.MoveFolder(ctx, tid, sub.ID, hr.ID); err != nil {
+		t.Fatalf("move folder: %v", err)
+	}
+	under, err := alice.ListFolders(ctx, tid, hr.ID)
+	if err != nil || len(under) != 1 || under[0].Name != "Old drafts" {
+		t.Fatalf("folders under HR: %+v %v", under, err)
+	}
+
+	// Versions of a document, and a rename that makes one.
+	v1, v2 := pattern(70000), pattern(150000)[1000:]
+	doc := upload(t, alice, tid, legal.ID, "nda.txt", v1)
+	if _, err := alice.UploadVersion(ctx, tid, doc.ID, bytes.NewReader(v2), int64(len(v2))); err != nil {
+		t.Fatalf("new version: %v", err)
+	}
+	if _, err := alice.RenameDocument(ctx, tid, doc.ID, "nda-signed.txt"); err != nil {
+		t.Fatalf("rename document: %v", err)
+	}
+	vs, err := alice.Versions(ctx, tid, doc.ID)
+	if err != nil || len(vs) != 3 || vs[0].Name != "nda.txt" || vs[2].Name != "nda-signed.txt" || vs[1].Size != int64(len(v2)) {
+		t.Fatalf("versions %+v %v", vs, err)
+	}
+	if got := download(t, alice, tid, doc.ID, 1); !bytes.Equal(got, v1) {
+		t.Error("version 1 differs")
+	}
+	if got := download(t, alice, tid, doc.ID, 0); !bytes.Equal(got, v2) {
+		t.Error("the current version differs")
+	}
+
+	// Bob asks for the document; alice approves with a grant her client
+	// makes. A second request is denied.
+	req, err := bob.RequestAccess(ctx, tid, client.DocumentObject(doc.ID), "for the audit")
+	if err != nil {
+		t.Fatalf("request access: %v", err)
+	}
+	pending, err := alice.PendingRequests(ctx, tid)
+	if err != nil || len(pending) != 1 || pending[0].RequestID != req.RequestID {
+		t.Fatalf("pending %+v %v", pending, err)
+	}
+	g, err := alice.Approve(ctx, tid, &pending[0])
+	if err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	if got := download(t, bob, tid, doc.ID, 0); !bytes.Equal(got, v2) {
+		t.Error("bob's download after approval differs")
+	}
+	hrDoc := upload(t, alice, tid, hr.ID, "salaries.csv", []byte("name,salary\nalice,1\n"))
+	req2, err := bob.RequestAccess(ctx, tid, client.FolderObject(hr.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Deny(ctx, tid, req2.RequestID, "no"); err != nil {
+		t.Fatalf("deny: %v", err)
+	}
+	if _, err := bob.Download(ctx, tid, hrDoc.ID, 0); err == nil {
+		t.Error("bob opened a document of a folder he was denied")
+	}
+	// Revoking the document grant: the server stops serving it.
+	if err := alice.Revoke(ctx, tid, g.GrantID); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+
+	// Bob gets the Legal folder, becomes admin and back, then is removed:
+	// alice's client rotates Legal, and the re-wrap moves its documents'
+	// keys to the new version.
+	if _, err := alice.Share(ctx, tid, client.FolderObject(legal.ID), bob.AccountID()); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.ChangeRole(ctx, tid, bob.AccountID(), protocol.RoleAdmin); err != nil {
+		t.Fatalf("change role: %v", err)
+	}
+	if err := alice.ChangeRole(ctx, tid, bob.AccountID(), protocol.RoleMember); err != nil {
+		t.Fatalf("change role back: %v", err)
+	}
+	members, err := bob.Members(ctx, tid)
+	if err != nil || len(members) != 2 {
+		t.Fatalf("members %+v %v", members, err)
+	}
+	rotated, err := alice.RemoveMember(ctx, tid, bob.AccountID())
+	if err != nil {
+		t.Fatalf("remove member: %v", err)
+	}
+	if len(rotated) != 1 || rotated[0] != legal.ID {
+		t.Fatalf("rotated %v, want [%s]", rotated, legal.ID)
+	}
+	f, err := alice.Folder(ctx, tid, legal.ID)
+	if err != nil || f.KeyVersion != 2 || f.Name != "Legal" {
+		t.Fatalf("after rotation: %+v %v", f, err)
+	}
+	n, err := alice.RewrapFolder(ctx, tid, legal.ID)
+	if err != nil || n != 3 {
+		t.Fatalf("rewrapped %d %v, want the 3 versions", n, err)
+	}
+	if got := download(t, alice, tid, doc.ID, 1); !bytes.Equal(got, v1) {
+		t.Error("version 1 after the re-wrap differs")
+	}
+	after := upload(t, alice, tid, legal.ID, "after.txt", []byte("new key version"))
+	if got := download(t, alice, tid, after.ID, 0); string(got) != "new key version" {
+		t.Error("a document under the new key version")
+	}
+	if _, err := bob.ListFolders(ctx, tid, ""); err == nil {
+		t.Error("a removed member still lists the tenant's folders")
+	}
+
+	// The audit log: pages continue the chain, and the export checks out.
+	var events []client.AuditEvent
+	for cursor, first := "", true; first || cursor != ""; first = false {
+		p, err := alice.AuditLog(ctx, tid, cursor)
+		if err != nil {
+			t.Fatalf("audit page: %v", err)
+		}
+		if !p.Verified {
+			t.Error("an audit page in order was not verified")
+		}
+		events = append(events, p.Events...)
+		cursor = p.NextCursor
+	}
+	var export bytes.Buffer
+	head, err := alice.ExportAudit(ctx, tid, &export)
+	if err != nil {
+		t.Fatalf("audit export: %v", err)
+	}
+	if head.Seq < uint64(len(events)) || len(events) == 0 {
+		t.Errorf("export head %d, %d events listed", head.Seq, len(events))
+	}
+	kinds := map[string]bool{}
+	for _, e := range events {
+		kinds[e.KindName] = true
+	}
+	for _, k := range []string{"member_added", "member_removed", "role_changed", "document_uploaded", "grant_created", "folder_rotated"} {
+		if !kinds[k] {
+			t.Errorf("no %s event in %v", k, kinds)
+		}
+	}
+	if _, err := client.VerifyAuditExport(bytes.NewReader(export.Bytes()), tid, head); err != nil {
+		t.Errorf("the export offline: %v", err)
+	}
+
+	if err := alice.DeleteDocument(ctx, tid, after.ID); err != nil {
+		t.Fatalf("delete document: %v", err)
+	}
+	if err := alice.DeleteFolder(ctx, tid, sub.ID); err != nil {
+		t.Fatalf("delete folder: %v", err)
+	}
+}

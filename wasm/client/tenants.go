@@ -407,12 +407,27 @@ func (c *Client) ChangeRole(ctx context.Context, tenantID, accountID string, rol
 }
 
 // RemoveMember removes a member (or, for this account's own id, leaves the
-// tenant) by a remove-member statement signed by this account. Then, when
-// this account may (an owner or admin staying in the tenant), it rotates the
-// key of every folder the removed member held a grant for, and returns
-// those folders' ids. What the removed member already downloaded stays
-// theirs; rotation protects what comes after.
+// tenant) by a remove-member statement signed by this account. When this
+// account may (an owner or admin removing someone else), it then rotates
+// the key of every folder the removed member held a grant of, and returns
+// those folders' ids. The folders are found before the removal, since the
+// server stops serving a removed member's grants at once. What the removed
+// member already downloaded stays theirs; rotation protects what comes
+// after.
 func (c *Client) RemoveMember(ctx context.Context, tenantID, accountID string) ([]string, error) {
+	var held []string
+	self := accountID == c.AccountID()
+	if !self {
+		role, err := c.myRole(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		if role == protocol.RoleOwner || role == protocol.RoleAdmin {
+			if held, err = c.foldersHeldBy(ctx, tenantID, accountID); err != nil {
+				return nil, err
+			}
+		}
+	}
 	err := c.appendStatement(ctx, tenantID,
 		func(st *membership.State, s *session) ([]byte, error) {
 			return st.Append(s.accountID, s.keyring.SigningKey(), membership.RemoveMember{AccountID: accountID}, c.now())
@@ -424,17 +439,22 @@ func (c *Client) RemoveMember(ctx context.Context, tenantID, accountID string) (
 	if err != nil {
 		return nil, err
 	}
-	if accountID == c.AccountID() {
+	if self {
 		c.mu.Lock()
 		delete(c.tenants, tenantID)
 		c.mu.Unlock()
 		return nil, nil
 	}
-	role, err := c.myRole(ctx, tenantID)
-	if err != nil || (role != protocol.RoleOwner && role != protocol.RoleAdmin) {
-		return nil, err
+	var rotated []string
+	var firstErr error
+	for _, id := range held {
+		if err := c.RotateFolder(ctx, tenantID, id, accountID); err != nil {
+			firstErr = cmpErr(firstErr, err)
+			continue
+		}
+		rotated = append(rotated, id)
 	}
-	return c.rotateFoldersOf(ctx, tenantID, accountID)
+	return rotated, firstErr
 }
 
 // myRole returns this account's role in the checked chain.
