@@ -210,7 +210,7 @@ func keyInfo(h handle, recipient string) map[string]any {
 
 // reject returns a Promise rejected with a VellumError for err.
 func reject(err error) js.Value {
-	e := jsError.New(err.Error())
+	e := jsError.New(messageOf(err))
 	e.Set("name", "VellumError")
 	e.Set("code", string(codeOf(err)))
 	return jsPromise.Call("reject", e)

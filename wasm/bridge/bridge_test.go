@@ -339,16 +339,26 @@ func TestErrorsHoldNoSecrets(t *testing.T) {
 	secrets := [][]byte{b.keys[k].MarshalSecret(), b.keys[other].MarshalSecret()}
 	ct := encrypt(t, b, r.String(), []byte("marker-plaintext-1234"), 100)
 	var errs []error
-	for _, c := range [][]byte{ct, ct[:50], append(bytes.Clone(ct), 'x')} {
-		h, _ := b.decryptStart(other, false)
-		_, _, err := run(t, b, h, c, 7)
+	for _, tc := range []struct {
+		key handle
+		ct  []byte
+	}{
+		{other, ct}, {other, ct[:50]}, {k, ct[:50]}, {k, append(bytes.Clone(ct), 'x')},
+		// A plaintext decrypted by mistake: age's error quotes its first line.
+		{k, []byte("marker-plaintext-1234 is not age\n")},
+	} {
+		h, _ := b.decryptStart(tc.key, false)
+		_, _, err := run(t, b, h, tc.ct, 7)
+		errs = append(errs, err)
+	}
+	if _, _, err := b.unwrapKey([]byte("marker-plaintext-1234\n"), k); err != nil {
 		errs = append(errs, err)
 	}
 	for _, err := range errs {
 		if err == nil {
 			t.Fatal("no error")
 		}
-		msg := err.Error()
+		msg := messageOf(err) // what the page sees
 		for _, s := range append(secrets, []byte("marker-plaintext"), []byte(hex.EncodeToString(ct[170:180]))) {
 			if bytes.Contains([]byte(msg), s) {
 				t.Errorf("error %q holds a secret", msg)

@@ -44,8 +44,8 @@ const (
 )
 
 // Error is an error with a Code. Its message is for people and MUST NOT
-// contain secrets: it is built from this package's own text and from the
-// errors of keys/document, which carry only sizes and age's descriptions.
+// contain secrets or data: it is this package's own text, with sizes and
+// handles at most.
 type Error struct {
 	Code Code
 	Msg  string
@@ -57,6 +57,31 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func errorf(c Code, format string, args ...any) *Error {
 	return &Error{Code: c, Msg: fmt.Sprintf(format, args...)}
+}
+
+// messageOf returns the message the page sees for err. An *Error carries
+// its own; for the errors of keys/document and age it is a fixed text per
+// code, because theirs can quote input (age quotes the first line of a file
+// that is not age, which could be a plaintext document decrypted by
+// mistake) and the page may log or report messages.
+func messageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Msg
+	}
+	switch codeOf(err) {
+	case CodeWrongKey:
+		return "the key does not open this file (a wrong key, or the file was altered)"
+	case CodeTruncated:
+		return "the document file is cut short"
+	case CodeCorrupted:
+		return "the document file was altered or damaged"
+	case CodeMalformed:
+		return "the input is not in the expected format"
+	case CodeTooLarge:
+		return "the input is over its size limit"
+	}
+	return "internal error in the Vellum bridge"
 }
 
 // codeOf classifies err for the page. Errors of keys/document map onto
