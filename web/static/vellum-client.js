@@ -241,10 +241,10 @@ export class VellumClient {
   encryptTransform(recipient, opts) { return this.#pipe("encryptStart", recipient, opts); }
 
   // decryptTransform(keyHandle, opts) → {writable, readable}: a document
-  // file in, its plaintext out. No byte is released before its chunk is authenticated; a
-  // wrong key, a cut or an altered file errors the stream with code
-  // wrong_key, truncated or corrupted when the stream reaches the fault, so
-  // a consumer MUST discard what it got from a stream that errors.
+  // file in, its plaintext out. No byte is released before its chunk is
+  // authenticated; a wrong key, a cut or an altered file errors the stream
+  // with code wrong_key, truncated or corrupted when the stream reaches the
+  // fault, so a consumer MUST discard what it got from a stream that errors.
   // onProgress counts ciphertext bytes.
   decryptTransform(keyHandle, opts) { return this.#pipe("decryptStart", keyHandle, opts); }
 
