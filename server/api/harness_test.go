@@ -44,8 +44,12 @@ type testServer struct {
 }
 
 type serverOptions struct {
-	limits      *api.Limits
+	tune        func(*api.Limits)
 	readTimeout time.Duration
+}
+
+func startServerWith(t *testing.T, tune func(*api.Limits)) *testServer {
+	return startServer(t, &serverOptions{tune: tune})
 }
 
 // generousLimits lets a test make many requests from 127.0.0.1.
@@ -87,9 +91,9 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 		t.Fatal(err)
 	}
 	rec := &notify.Recorder{}
-	limits := o.limits
-	if limits == nil {
-		limits = generousLimits(st)
+	limits := generousLimits(st)
+	if o.tune != nil {
+		o.tune(limits)
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := api.New(api.Config{
