@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -642,5 +643,131 @@ func TestIntegrationLifecycle(t *testing.T) {
 	}
 	if err := alice.DeleteFolder(ctx, tid, sub.ID); err != nil {
 		t.Fatalf("delete folder: %v", err)
+	}
+}
+
+// recording keeps every request a client sends: URL, headers and body.
+type recording struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	sent [][]byte
+}
+
+func (r *recording) RoundTrip(q *http.Request) (*http.Response, error) {
+	var b bytes.Buffer
+	b.WriteString(q.Method + " " + q.URL.String() + "\n")
+	for k, v := range q.Header {
+		b.WriteString(k + ": " + strings.Join(v, ",") + "\n")
+	}
+	if q.Body != nil {
+		body, err := io.ReadAll(q.Body)
+		if err != nil {
+			return nil, err
+		}
+		q.Body.Close()
+		b.Write(body)
+		q.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	r.mu.Lock()
+	r.sent = append(r.sent, b.Bytes())
+	r.mu.Unlock()
+	return r.next.RoundTrip(q)
+}
+
+// contains finds marker in b as it is or inside standard base64 (JSON byte
+// fields), at any alignment.
+func contains(b, marker []byte) bool {
+	if bytes.Contains(b, marker) {
+		return true
+	}
+	for off := 0; off < 3; off++ {
+		e := base64.StdEncoding.EncodeToString(append(make([]byte, off), marker...))
+		if inner := e[(4*off+2)/3 : (4*(off+len(marker)))/3]; strings.Contains(string(b), inner) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestIntegrationCanary sends marked secrets and plaintext through the whole
+// path and searches every request the clients made for them: none may
+// leave the client in clear (the server may learn the tenant's name and
+// e-mail addresses, DESIGN §1).
+func TestIntegrationCanary(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	rec := &recording{next: s.transport()}
+	mk := func() *client.Client {
+		return client.New(s.base, client.WithHTTPClient(&http.Client{Transport: rec}), client.WithChunkSize(64<<10))
+	}
+	const (
+		pwA     = "CANARY-password-of-alice"
+		pwB     = "CANARY-password-of-bob"
+		folderN = "CANARY folder name"
+		fileN   = "CANARY-file-name.txt"
+	)
+	content := bytes.Repeat([]byte("CANARY-CONTENT "), 20000)
+	alice, bob := mk(), mk()
+	rcA := s.register(t, alice, "alice@example.com", pwA)
+	rcB := s.register(t, bob, "bob@example.com", pwB)
+	// A second browser of bob's, to send the password through a new-device
+	// login too.
+	bob2 := mk()
+	if err := bob2.Login(ctx, "bob@example.com", pwB); !errors.Is(err, client.ErrDeviceVerificationNeeded) {
+		t.Fatal(err)
+	}
+	if err := bob2.VerifyDevice(ctx, s.code(t, "bob@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := alice.CreateTenant(ctx, "Acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := alice.Invite(ctx, tenant.ID, "bob@example.com", protocol.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, token := s.inviteToken(t, "bob@example.com")
+	if _, err := bob.AcceptInvite(ctx, id, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.AddMember(ctx, tenant.ID, inv.InviteID); err != nil {
+		t.Fatal(err)
+	}
+	f, err := alice.CreateFolder(ctx, tenant.ID, "", folderN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := upload(t, alice, tenant.ID, f.ID, fileN, content)
+	if _, err := alice.Share(ctx, tenant.ID, client.FolderObject(f.ID), bob2.AccountID()); err != nil {
+		t.Fatal(err)
+	}
+	if got := download(t, bob2, tenant.ID, doc.ID, 0); !bytes.Equal(got, content) {
+		t.Fatal("download differs")
+	}
+	if err := alice.RenameFolder(ctx, tenant.ID, f.ID, folderN+" 2"); err != nil {
+		t.Fatal(err)
+	}
+
+	markers := map[string][]byte{
+		"alice's password": []byte(pwA), "bob's password": []byte(pwB), "folder name": []byte(folderN),
+		"file name": []byte(fileN), "content": []byte("CANARY-CONTENT"), "alice's recovery code": []byte(rcA),
+		"bob's recovery code": []byte(rcB), "an age secret key": []byte("AGE-SECRET-KEY-1"),
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.sent) < 20 {
+		t.Fatalf("only %d requests recorded", len(rec.sent))
+	}
+	for name, m := range markers {
+		for i, b := range rec.sent {
+			if contains(b, m) {
+				t.Errorf("%s is in request %d: %.200q", name, i, b)
+			}
+		}
+	}
+	// The search itself finds what it looks for.
+	if !contains([]byte(`{"x":"`+base64.StdEncoding.EncodeToString([]byte("ab"+pwA))+`"}`), []byte(pwA)) {
+		t.Error("the base64 search misses")
 	}
 }
