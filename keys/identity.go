@@ -182,21 +182,23 @@ func unwrapBytes(wrapped []byte, with ...age.Identity) ([]byte, error) {
 
 // ClassifyAgeError maps an error from age.Decrypt or its reader onto
 // ErrWrongKey (no identity matched, a bad header MAC, an altered payload) or
-// ErrMalformed (anything else), keeping age's message for people. Packages
-// that open age files wrap its result in their own sentinels.
+// ErrMalformed (anything else). The result carries a fixed description, not
+// age's message: a parse error can quote the input, which may be a secret.
+// Packages that open age files wrap its result in their own sentinels.
 func ClassifyAgeError(err error) error {
 	var noMatch *age.NoIdentityMatchError
+	msg := err.Error()
 	switch {
 	case errors.As(err, &noMatch):
-		return fmt.Errorf("%w (%v)", ErrWrongKey, err)
-	case strings.Contains(err.Error(), "incorrect passphrase"),
-		strings.Contains(err.Error(), "failed to decrypt"),
-		strings.Contains(err.Error(), "header MAC"):
-		return fmt.Errorf("%w (%v)", ErrWrongKey, err)
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "unexpected EOF"):
+		return fmt.Errorf("%w: no identity matches the file's recipients", ErrWrongKey)
+	case strings.Contains(msg, "incorrect passphrase"), strings.Contains(msg, "header MAC"):
+		return fmt.Errorf("%w: the age header does not authenticate", ErrWrongKey)
+	case strings.Contains(msg, "failed to decrypt"):
+		return fmt.Errorf("%w: the age payload does not authenticate", ErrWrongKey)
+	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(msg, "unexpected EOF"):
 		return fmt.Errorf("keys: truncated age file: %w", ErrMalformed)
 	}
-	return fmt.Errorf("%w (%v)", ErrMalformed, err)
+	return fmt.Errorf("keys: not a valid age file: %w", ErrMalformed)
 }
 
 // WrapKey encrypts a symmetric key as a small age file to each of the

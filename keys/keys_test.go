@@ -347,3 +347,24 @@ func TestAgeInterop(t *testing.T) {
 		t.Error("recipient differs from age's")
 	}
 }
+
+// TestAgeErrorsDoNotQuoteInput: a "wrapped key" that is really a secret in
+// clear must not come back inside the error.
+func TestAgeErrorsDoNotQuoteInput(t *testing.T) {
+	const marker = "CANARY-SECRET-7f3a"
+	to := keys.NewIdentity()
+	inputs := [][]byte{
+		[]byte(marker + "\n"),
+		[]byte("age-encryption.org/v1\n-> X25519 " + marker + "\n--- AAAA\n"),
+		[]byte("age-encryption.org/v1\n" + marker + "\n"),
+	}
+	for _, in := range inputs {
+		_, err := keys.UnwrapIdentity(in, to.Age())
+		if err == nil {
+			t.Fatalf("%q unwrapped", in)
+		}
+		if strings.Contains(err.Error(), marker) {
+			t.Errorf("error quotes the input: %v", err)
+		}
+	}
+}

@@ -160,7 +160,8 @@ func classify(err, srcErr error) error {
 		strings.Contains(msg, "invalid encrypted payload size"):
 		return fmt.Errorf("%w (%v)", ErrCorrupted, err)
 	}
-	return fmt.Errorf("document: %w (%v)", ErrMalformed, err)
+	// age's parse errors can quote the input: do not pass them on.
+	return fmt.Errorf("document: not a valid age file: %w", ErrMalformed)
 }
 
 // recordingReader remembers the first non-EOF error of the reader it wraps.

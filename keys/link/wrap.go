@@ -118,7 +118,8 @@ func classify(err error) error {
 	if err := keys.ClassifyAgeError(err); errors.Is(err, keys.ErrWrongKey) {
 		return fmt.Errorf("%w (%v)", ErrWrongKey, err)
 	}
-	return fmt.Errorf("%w: %v", ErrMalformed, err)
+	// age's parse errors can quote the input: do not pass them on.
+	return fmt.Errorf("%w: not a valid link wrap", ErrMalformed)
 }
 
 // Created is everything the sender's client makes for one signer.
