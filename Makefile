@@ -4,9 +4,9 @@ GO ?= go
 GOROOT := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 # Packages whose tests also run compiled to WebAssembly under Node.
-WASM_TEST_PKGS := ./keys/... ./protocol/...
+WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/bridge/...
 
-.PHONY: test test-go test-wasm vet fmt-check bench tools
+.PHONY: test test-go test-wasm vet fmt-check bench wasm
 
 ## test: everything CI runs — vet, native tests, wasm tests under Node.
 test: fmt-check vet test-go test-wasm
@@ -17,13 +17,19 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./keys/... ./protocol/... ./wasm/...
 
 test-go:
+	@scripts/ensure-chromium.sh >/dev/null
 	$(GO) test -count=1 -timeout 15m ./...
 
 test-wasm:
 	@scripts/ensure-node.sh
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 15m -exec="$(WASM_EXEC)" $(WASM_TEST_PKGS)
+
+## wasm: the browser client (web/static/vellum.wasm and its fingerprint).
+wasm:
+	scripts/build-wasm.sh
 
 ## bench: the crypto core's benchmarks as the ratio table of bench/README.md.
 bench:
