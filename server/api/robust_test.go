@@ -85,7 +85,7 @@ func TestBadRequests(t *testing.T) {
 // TestSlowRequest: a client that sends half a request is cut off at the
 // read deadline, and others are served meanwhile.
 func TestSlowRequest(t *testing.T) {
-	s := startServer(t, &serverOptions{readTimeout: time.Second})
+	s := startServer(t, &serverOptions{readTimeout: 3 * time.Second})
 	u := s.register("erin@example.com")
 	conn := s.dialTLS()
 	defer conn.Close()
