@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// start runs vellumd on loopback with temporary directories and returns
+// its URL, an HTTPS client trusting its certificate, and a stop function
+// that waits for the ordered shutdown.
+func start(t *testing.T, dir string) (string, *http.Client, func() error) {
+	t.Helper()
+	c, err := parseFlags([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "data"), "-secrets", filepath.Join(dir, "secrets")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { done <- serve(ctx, c, logger, ready) }()
+	var url string
+	select {
+	case url = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("vellumd did not start: %v", err)
+	}
+	pem, err := os.ReadFile(filepath.Join(dir, "data", "tls", "localhost.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	url = strings.Replace(url, "127.0.0.1", "localhost", 1)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return url, client, func() error { cancel(); return <-done }
+}
+
+func TestServeAndShutDown(t *testing.T) {
+	dir := t.TempDir()
+	url, client, stop := start(t, dir)
+	resp, err := client.Get(url + "/api/v1/log/checkpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "localhost/seals") && !strings.Contains(string(body), "/seals") {
+		t.Fatalf("checkpoint: %d %s", resp.StatusCode, body)
+	}
+	for _, h := range []string{"Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options"} {
+		if resp.Header.Get(h) == "" {
+			t.Errorf("no %s header", h)
+		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Error("CSP without frame-ancestors 'none'")
+	}
+	// Pages are served beside the API.
+	resp, err = client.Get(url + "/worker.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("static page: %d", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	// Secrets are 0600 files outside the database directory.
+	for _, name := range []string{"opaque-server.key", "session.keyset", "seal-log.key", "state.key"} {
+		fi, err := os.Stat(filepath.Join(dir, "secrets", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v", name, fi.Mode().Perm())
+		}
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, "secrets", "opaque-server.key"))
+	// A second run keeps the same keys and the same database.
+	_, _, stop = start(t, dir)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := os.ReadFile(filepath.Join(dir, "secrets", "opaque-server.key"))
+	if string(key) != string(again) {
+		t.Error("the OPAQUE server key changed across restarts")
+	}
+	// A secret others can read is refused.
+	os.Chmod(filepath.Join(dir, "secrets", "state.key"), 0o644)
+	c, _ := parseFlags([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "data"), "-secrets", filepath.Join(dir, "secrets")})
+	if err := serve(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), nil); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a world-readable secret: %v", err)
+	}
+}
+
+func TestSecretsOutsideDatabase(t *testing.T) {
+	dir := t.TempDir()
+	c, err := parseFlags([]string{"-data", dir, "-secrets", filepath.Join(dir, "db", "keys")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), nil); err == nil {
+		t.Fatal("secrets inside the database directory were accepted")
+	}
+	c, err = parseFlags([]string{"-data", "/srv/vellum/data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.secrets != "/srv/vellum/secrets" {
+		t.Fatalf("default secrets directory %s", c.secrets)
+	}
+}
