@@ -51,8 +51,8 @@ import (
 
 type config struct {
 	addr, data, secrets, cert, key, origin, logOrigin string
-	smtpAddr, smtpFrom, smtpUser, smtpSecurity       string
-	smsURL, smsFrom                                  string
+	smtpAddr, smtpFrom, smtpUser, smtpSecurity        string
+	smsURL, smsFrom                                   string
 }
 
 func main() {
