@@ -111,18 +111,22 @@ func (w logWriter) Write(p []byte) (int, error) {
 }
 
 // transport is the client's HTTP transport to the test server, trusting
-// its certificate. Its RoundTripper can be wrapped to inject faults.
-func (s *server) transport() *http.Transport {
-	return &http.Transport{
+// its certificate. Its RoundTripper can be wrapped to inject faults. Its
+// connections are closed before the server shuts down (cleanups run last
+// first), so that the server's shutdown meets no idle connection.
+func (s *server) transport(t *testing.T) *http.Transport {
+	tr := &http.Transport{
 		TLSClientConfig: s.tls,
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, s.addr)
 		},
 	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
 }
 
 func (s *server) client(t *testing.T, opts ...client.Option) *client.Client {
-	hc := &http.Client{Timeout: 2 * time.Minute, Transport: s.transport()}
+	hc := &http.Client{Timeout: 2 * time.Minute, Transport: s.transport(t)}
 	return client.New(s.base, append([]client.Option{client.WithHTTPClient(hc), client.WithRetry(3, 10*time.Millisecond)}, opts...)...)
 }
 
@@ -316,7 +320,7 @@ func TestIntegrationShare(t *testing.T) {
 	ctx := context.Background()
 
 	var progress []client.Progress
-	drops := &dropOnce{next: s.transport(), n: 3}
+	drops := &dropOnce{next: s.transport(t), n: 3}
 	alice := client.New(s.base,
 		client.WithHTTPClient(&http.Client{Timeout: 2 * time.Minute, Transport: drops}),
 		client.WithRetry(3, 10*time.Millisecond), client.WithChunkSize(1<<20),
@@ -696,7 +700,7 @@ func contains(b, marker []byte) bool {
 func TestIntegrationCanary(t *testing.T) {
 	s := startServer(t)
 	ctx := context.Background()
-	rec := &recording{next: s.transport()}
+	rec := &recording{next: s.transport(t)}
 	mk := func() *client.Client {
 		return client.New(s.base, client.WithHTTPClient(&http.Client{Transport: rec}), client.WithChunkSize(64<<10))
 	}
