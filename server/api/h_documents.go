@@ -180,6 +180,25 @@ func (a *API) uploadCommit(c *call) (any, error) {
 	if u.Offset != u.Size {
 		return nil, conflict("the upload has %d of %d bytes", u.Offset, u.Size)
 	}
+	// Rights are checked again: a key revoked while the bytes travelled
+	// revokes the upload too.
+	if u.NewDocument {
+		f, err := c.folderIn(u.Folder)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.needFolder(f); err != nil {
+			return nil, err
+		}
+	} else {
+		d, err := c.documentIn(u.Document)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.needDocument(d); err != nil {
+			return nil, err
+		}
+	}
 	h := sha256.New()
 	br := a.st.OpenBlob(u.ID, u.Size)
 	_, err = br.WriteTo(h)
