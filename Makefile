@@ -4,7 +4,7 @@ GO ?= go
 GOROOT := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 # Packages whose tests also run compiled to WebAssembly under Node.
-WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/bridge/...
+WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/...
 
 .PHONY: test test-go test-wasm vet fmt-check bench wasm
 
