@@ -38,7 +38,13 @@ func (u *user) member(role protocol.Role) membership.Member {
 // device at once.
 func (s *testServer) register(email string) *user {
 	s.t.Helper()
-	u := &user{s: s, email: email, password: []byte("correct horse battery staple " + email)}
+	return s.registerWith(email, []byte("correct horse battery staple "+email))
+}
+
+// registerWith signs up email with the given password.
+func (s *testServer) registerWith(email string, password []byte) *user {
+	s.t.Helper()
+	u := &user{s: s, email: email, password: password}
 	creg, rreq, err := opaque.StartRegistration(u.password)
 	if err != nil {
 		s.t.Fatal(err)

@@ -61,6 +61,17 @@ func (u *user) newFolder(tid, name string) (string, *keys.Identity) {
 // upload encrypts plaintext into a new document of folder fid (key fk at
 // version kv) and sends it in chunks of chunk bytes.
 func (u *user) upload(tid, fid string, fk *keys.Identity, kv uint32, plaintext []byte, chunk int) (string, *keys.Identity, []byte) {
+	u.s.t.Helper()
+	return u.uploadAs(tid, fid, fk, kv, plaintext, chunk, "report.pdf")
+}
+
+// uploadNamed uploads in one chunk under a file name.
+func (u *user) uploadNamed(tid, fid string, fk *keys.Identity, kv uint32, plaintext []byte, name string) (string, *keys.Identity, []byte) {
+	u.s.t.Helper()
+	return u.uploadAs(tid, fid, fk, kv, plaintext, 1<<20, name)
+}
+
+func (u *user) uploadAs(tid, fid string, fk *keys.Identity, kv uint32, plaintext []byte, chunk int, name string) (string, *keys.Identity, []byte) {
 	s := u.s
 	s.t.Helper()
 	dk := document.NewKey()
@@ -73,7 +84,7 @@ func (u *user) upload(tid, fid string, fk *keys.Identity, kv uint32, plaintext [
 	if err := w.Close(); err != nil {
 		s.t.Fatal(err)
 	}
-	md, err := document.SealMetadata(&document.Metadata{Name: "report.pdf", Type: "application/pdf", Size: int64(len(plaintext)), Created: time.Now()}, dk.Recipient())
+	md, err := document.SealMetadata(&document.Metadata{Name: name, Type: "application/pdf", Size: int64(len(plaintext)), Created: time.Now()}, dk.Recipient())
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +41,8 @@ type testServer struct {
 	notices  *notify.Recorder
 	httpd    *httpd.Server
 	addr     string
+	dir      string
+	logs     *bytes.Buffer
 	shutdown func()
 }
 
@@ -95,7 +98,8 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	if o.tune != nil {
 		o.tune(limits)
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := new(bytes.Buffer)
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, &lockedWriter{w: logs}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := api.New(api.Config{
 		Store: st, Sessions: sess, OPAQUE: osrv, Notifier: rec, SealLog: lg, Limits: *limits,
 		Logger: logger, Origin: "https://localhost",
@@ -124,7 +128,7 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	pool.AppendCertsFromPEM(pem)
 	_, port, _ := net.SplitHostPort(hs.Addr().String())
 	ts := &testServer{
-		t: t, base: "https://localhost:" + port, api: a, store: st, notices: rec, httpd: hs, addr: hs.Addr().String(),
+		t: t, base: "https://localhost:" + port, api: a, store: st, notices: rec, httpd: hs, addr: hs.Addr().String(), dir: dir, logs: logs,
 		client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: pool},
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -153,6 +157,17 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	}
 	t.Cleanup(ts.shutdown)
 	return ts
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 type testWriter struct{ t *testing.T }
