@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/valyala/fasthttp"
 
 	"vellum.dev/vellum/keys/opaque"
@@ -105,10 +106,12 @@ type API struct {
 	logger   *slog.Logger
 	origin   string
 
-	router   router
-	handlers []handler // by index in protocol.Routes; nil: not implemented
-	chains   chains
-	used     usedTokens
+	router     router
+	handlers   []handler // by index in protocol.Routes; nil: not implemented
+	chains     chains
+	used       usedTokens
+	webauthn   *webauthn.WebAuthn // nil: passkey routes answer 501
+	ceremonies ceremonies
 }
 
 // handler serves one route. It returns the JSON reply of a BodyJSON route
@@ -150,6 +153,12 @@ func New(cfg Config) (*API, error) {
 	if a.secrets, err = newSecrets(cfg.StateSecret); err != nil {
 		return nil, err
 	}
+	if wa, err := newWebAuthn(a.origin); err == nil {
+		a.webauthn = wa
+	} else {
+		a.logger.Warn("api: passkeys are off", "err", err)
+	}
+	a.ceremonies.m = make(map[store.ID]*ceremony)
 	a.router = newRouter(protocol.Routes)
 	a.handlers = make([]handler, len(protocol.Routes))
 	byName := make(map[string]int, len(protocol.Routes))
@@ -183,7 +192,7 @@ func (a *API) Unimplemented() []string {
 func (a *API) routeHandlers() map[string]handler {
 	m := map[string]handler{}
 	for _, set := range []map[string]handler{a.authHandlers(), a.accountHandlers(), a.tenantHandlers(),
-		a.folderHandlers(), a.documentHandlers(), a.grantHandlers(), a.auditHandlers(), a.logHandlers()} {
+		a.folderHandlers(), a.documentHandlers(), a.grantHandlers(), a.auditHandlers(), a.logHandlers(), a.passkeyHandlers()} {
 		for k, v := range set {
 			m[k] = v
 		}

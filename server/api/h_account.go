@@ -272,7 +272,21 @@ func (a *API) unlockAdd(c *call) (any, error) {
 	var ref []byte
 	switch r.Kind {
 	case protocol.UnlockPasskey:
-		return nil, notFound("passkey")
+		if err := checkWrap(r.Wrap, account.MethodPasskey, "wrap"); err != nil {
+			return nil, err
+		}
+		pid, err := store.ParseID(r.PasskeyID)
+		if err != nil {
+			return nil, notFound("passkey")
+		}
+		p, err := a.st.Passkey(c.account.ID, pid)
+		if err != nil {
+			return nil, notFound("passkey")
+		}
+		if w, _ := account.ParseWrap(r.Wrap); !bytes.Equal(w.CredentialID(), p.CredentialID) {
+			return nil, badRequest("the wrap is for another credential than the passkey's")
+		}
+		kind, ref = store.WrapPasskey, pid[:]
 	case protocol.UnlockRecoveryCode:
 		if err := checkWrap(r.Wrap, account.MethodRecoveryCode, "wrap"); err != nil {
 			return nil, err

@@ -196,12 +196,14 @@ func (a *API) registerFinish(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.loginResponse(acct, device)
+	return a.loginResponse(acct, device, store.ID{})
 }
 
-// loginResponse issues a session and the unlock bundle: the password wrap,
-// and the wrap of the trusted device the login came from, if any.
-func (a *API) loginResponse(acct *store.Account, device store.ID) (*protocol.LoginResponse, error) {
+// loginResponse issues a session and the unlock bundle: the wraps this
+// login can open, which are the password wrap after a password login or
+// the passkey's PRF wrap after a passkey login, and the wrap of the trusted
+// device the login came from, if any.
+func (a *API) loginResponse(acct *store.Account, device, passkey store.ID) (*protocol.LoginResponse, error) {
 	tokens, err := a.issue(acct, device)
 	if err != nil {
 		return nil, err
@@ -212,7 +214,10 @@ func (a *API) loginResponse(acct *store.Account, device store.ID) (*protocol.Log
 	}
 	b := &protocol.UnlockBundle{AccountID: acct.ID.String(), Keyring: acct.Keyring, PublicKeyring: acct.PublicKeyring, Wraps: []protocol.UnlockWrap{}}
 	for _, w := range ws {
-		if w.Kind == store.WrapPassword || (w.Kind == store.WrapDevice && !device.IsZero() && bytes.Equal(w.Ref, device[:])) {
+		usable := (w.Kind == store.WrapPassword && passkey.IsZero()) ||
+			(w.Kind == store.WrapPasskey && !passkey.IsZero() && bytes.Equal(w.Ref, passkey[:])) ||
+			(w.Kind == store.WrapDevice && !device.IsZero() && bytes.Equal(w.Ref, device[:]))
+		if usable {
 			b.Wraps = append(b.Wraps, protocol.UnlockWrap{MethodID: w.ID.String(), Kind: unlockKind(w.Kind), Wrap: w.Wrapped})
 		}
 	}
@@ -332,8 +337,15 @@ func (a *API) loginFinish(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.DeviceID != "" {
-		if did, err := store.ParseID(r.DeviceID); err == nil {
+	return a.afterLogin(c, acct, r.DeviceID, store.VerifyPassword, store.ID{})
+}
+
+// afterLogin ends a login that proved the account's password or passkey:
+// from a trusted device it issues the session at once; from any other
+// browser it e-mails a code first (DeviceVerifyRequest).
+func (a *API) afterLogin(c *call, acct *store.Account, deviceID string, method store.VerificationMethod, passkey store.ID) (any, error) {
+	if deviceID != "" {
+		if did, err := store.ParseID(deviceID); err == nil {
 			if d, err := a.st.Device(acct.ID, did); err == nil {
 				err := a.st.Update(func(tx *store.Tx) error {
 					d.LastUsed = c.now
@@ -345,13 +357,11 @@ func (a *API) loginFinish(c *call) (any, error) {
 				if err != nil {
 					return nil, err
 				}
-				return a.loginResponse(acct, d.ID)
+				return a.loginResponse(acct, d.ID, passkey)
 			}
 		}
 	}
-	// A browser that is not a trusted device proves the account's e-mail
-	// address first.
-	vr := &store.Verification{ID: store.NewID(), Account: acct.ID, Method: store.VerifyPassword, Created: c.now, Expires: c.now.Add(deviceCodeTTL)}
+	vr := &store.Verification{ID: store.NewID(), Account: acct.ID, Method: method, Passkey: passkey, Created: c.now, Expires: c.now.Add(deviceCodeTTL)}
 	code := newCode()
 	vr.CodeMAC = a.secrets.codeMAC(purposeDevice, vr.ID, code)
 	if err := a.st.Update(func(tx *store.Tx) error { return tx.PutVerification(vr) }); err != nil {
@@ -414,7 +424,11 @@ func (a *API) deviceVerify(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.loginResponse(acct, store.ID{})
+	var passkey store.ID
+	if vr.Method == store.VerifyPasskey {
+		passkey = vr.Passkey
+	}
+	return a.loginResponse(acct, store.ID{}, passkey)
 }
 
 func (a *API) deviceResend(c *call) (any, error) {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -77,8 +79,13 @@ func (tx *Tx) DeleteRegistration(id ID) error { return tx.del(key(pRegistration,
 // made. Stored enum: do not reorder or reuse.
 type VerificationMethod uint8
 
-// VerifyPassword: an OPAQUE login; the password wrap is returned after it.
-const VerifyPassword VerificationMethod = 1
+const (
+	// VerifyPassword: an OPAQUE login; the password wrap is returned
+	// after it.
+	VerifyPassword VerificationMethod = 1
+	// VerifyPasskey: a passkey login; the wrap of Passkey is returned.
+	VerifyPasskey VerificationMethod = 2
+)
 
 // Verification is a new-device check in progress: a login succeeded from a
 // browser that is not a trusted device, and a code was e-mailed to the
@@ -91,6 +98,8 @@ type Verification struct {
 	Created time.Time          `cbor:"5,keyasint"`
 	Expires time.Time          `cbor:"6,keyasint"`
 	Resends uint32             `cbor:"7,keyasint"`
+	// Passkey is the passkey of a passkey login.
+	Passkey ID `cbor:"8,keyasint"`
 }
 
 // PutVerification stores (or replaces, after a resend) a verification.
@@ -98,7 +107,7 @@ func (tx *Tx) PutVerification(vr *Verification) error {
 	if err := requireID("verification", vr.ID); err != nil {
 		return err
 	}
-	if vr.Method != VerifyPassword || len(vr.CodeMAC) == 0 || len(vr.CodeMAC) > maxMAC {
+	if (vr.Method != VerifyPassword && vr.Method != VerifyPasskey) || len(vr.CodeMAC) == 0 || len(vr.CodeMAC) > maxMAC {
 		return fmt.Errorf("store: verification of method %d: %w", vr.Method, ErrInvalid)
 	}
 	if _, err := tx.Account(vr.Account); err != nil {
@@ -505,4 +514,89 @@ func (tx *Tx) MoveFolder(id, parent ID) error {
 		return err
 	}
 	return tx.setRaw(folderChildKey(f.Tenant, parent, id), nil)
+}
+
+// Passkey is a WebAuthn credential of an account. Credential is the
+// WebAuthn library's credential record (public key, sign count, flags) as
+// JSON, opaque to the store; CredentialID is indexed for discoverable
+// logins.
+type Passkey struct {
+	Account      ID        `cbor:"1,keyasint"`
+	ID           ID        `cbor:"2,keyasint"`
+	CredentialID []byte    `cbor:"3,keyasint"`
+	Label        string    `cbor:"4,keyasint"`
+	Credential   []byte    `cbor:"5,keyasint"`
+	PRF          bool      `cbor:"6,keyasint"`
+	Created      time.Time `cbor:"7,keyasint"`
+	LastUsed     time.Time `cbor:"8,keyasint"`
+}
+
+func passkeyCredKey(credID []byte) []byte {
+	h := sha256.Sum256(credID)
+	return key(pPasskeyCred, h[:])
+}
+
+// PutPasskey stores or replaces a passkey of an existing account. A
+// credential ID registered to another passkey is ErrExists.
+func (tx *Tx) PutPasskey(p *Passkey) error {
+	if err := requireID("passkey", p.ID); err != nil {
+		return err
+	}
+	if len(p.CredentialID) == 0 || len(p.CredentialID) > protocol.MaxPasskeyCredentialID || len(p.Credential) > protocol.MaxStatement ||
+		len(p.Label) > protocol.MaxLabelLength {
+		return fmt.Errorf("store: passkey field over its limit: %w", ErrInvalid)
+	}
+	if _, err := tx.Account(p.Account); err != nil {
+		return err
+	}
+	ref := append(append([]byte(nil), p.Account[:]...), p.ID[:]...)
+	if b, err := tx.r.get(passkeyCredKey(p.CredentialID)); err == nil && !bytes.Equal(b, ref) {
+		return fmt.Errorf("store: credential registered to another passkey: %w", ErrExists)
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := tx.set(key(pPasskey, p.Account[:], p.ID[:]), p); err != nil {
+		return err
+	}
+	return tx.setRaw(passkeyCredKey(p.CredentialID), ref)
+}
+
+// Passkey returns a passkey of an account, or ErrNotFound.
+func (v View) Passkey(account, id ID) (*Passkey, error) {
+	return getOne[Passkey](v, key(pPasskey, account[:], id[:]), "passkey", id)
+}
+
+// Passkeys lists an account's passkeys in ID order.
+func (v View) Passkeys(account ID) ([]*Passkey, error) {
+	return scanRecords[Passkey](v, key(pPasskey, account[:]))
+}
+
+// PasskeyByCredential finds the passkey of a WebAuthn credential ID.
+func (v View) PasskeyByCredential(credID []byte) (*Passkey, error) {
+	b, err := v.r.get(passkeyCredKey(credID))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: no passkey with that credential: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != 32 {
+		return nil, fmt.Errorf("store: passkey index entry of %d bytes: %w", len(b), ErrCorrupt)
+	}
+	var a, id ID
+	copy(a[:], b[:16])
+	copy(id[:], b[16:])
+	return v.Passkey(a, id)
+}
+
+// DeletePasskey removes a passkey and its index entry; ErrNotFound if none.
+func (tx *Tx) DeletePasskey(account, id ID) error {
+	p, err := tx.Passkey(account, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.del(passkeyCredKey(p.CredentialID)); err != nil {
+		return err
+	}
+	return tx.del(key(pPasskey, account[:], id[:]))
 }

@@ -59,8 +59,10 @@ import (
 //	0x28    tenant recovery  tenant ‖ request                    empty
 //	0x29    folder info      folder                              FolderInfo
 //	0x2a    account info     account                             AccountInfo
+//	0x2b    passkey          account ‖ passkey                   Passkey
+//	0x2c    passkey by cred  SHA-256(credential ID)              account ‖ passkey
 //
-// Prefixes 0x20 to 0x2a are the API server's tables (apitables.go).
+// Prefixes 0x20 to 0x2c are the API server's tables (apitables.go).
 //
 // A blob (0x0f) is the ciphertext of one document version; its ID is the ID
 // of the upload that wrote it. A chunk's key holds the byte offset at which it
@@ -115,6 +117,8 @@ const (
 	pTenantRecov   byte = 0x28
 	pFolderInfo    byte = 0x29
 	pAccountInfo   byte = 0x2a
+	pPasskey       byte = 0x2b
+	pPasskeyCred   byte = 0x2c
 )
 
 // metaFormat is the key of the keyspace format version: 8 bytes, big-endian.
