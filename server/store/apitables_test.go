@@ -100,4 +100,19 @@ func TestAPITables(t *testing.T) {
 	if _, err := s.BlobKey(up.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("orphaned key wrap: %v", err)
 	}
+
+	// Passkeys are found by credential id; a credential belongs to one.
+	pk := &store.Passkey{Account: acct.ID, ID: store.NewID(), CredentialID: []byte("cred-1"), Label: "laptop", Credential: []byte("{}"), Created: c.Now()}
+	update(t, s, func(tx *store.Tx) error { return tx.PutPasskey(pk) })
+	byCred, err := s.PasskeyByCredential([]byte("cred-1"))
+	must(t, err)
+	if byCred.ID != pk.ID || byCred.Account != acct.ID {
+		t.Fatalf("passkey by credential: %+v", byCred)
+	}
+	dup := *pk
+	dup.ID = store.NewID()
+	wantErr(t, s.Update(func(tx *store.Tx) error { return tx.PutPasskey(&dup) }), store.ErrExists)
+	update(t, s, func(tx *store.Tx) error { return tx.DeletePasskey(acct.ID, pk.ID) })
+	_, err = s.PasskeyByCredential([]byte("cred-1"))
+	wantErr(t, err, store.ErrNotFound)
 }
