@@ -351,8 +351,11 @@ func (a *API) writeError(c *call, err error) {
 	if jerr != nil {
 		body = []byte(`{"code":"internal","message":"internal error"}`)
 	}
-	retry := c.ctx.Response.Header.Peek("Retry-After")
-	retry = bytes.Clone(retry)
+	retry := bytes.Clone(c.ctx.Response.Header.Peek("Retry-After"))
+	var locked *ratelimit.LockedError
+	if errors.As(err, &locked) && !locked.Until.IsZero() {
+		retry = fmt.Appendf(nil, "%d", int(locked.Until.Sub(c.now)/time.Second)+1)
+	}
 	c.ctx.Response.Reset()
 	if len(retry) > 0 {
 		c.ctx.Response.Header.SetBytesV("Retry-After", retry)
@@ -370,5 +373,6 @@ func (a *API) Sweep(ctx context.Context) error {
 	}
 	_, err := a.st.SweepAPI()
 	a.used.prune(a.now())
+	a.ceremonies.prune(a.now())
 	return err
 }

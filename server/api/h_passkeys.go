@@ -59,13 +59,24 @@ func (cs *ceremonies) put(c *ceremony, now time.Time) (store.ID, error) {
 				delete(cs.m, k)
 			}
 		}
-		if len(cs.m) >= maxCeremonies {
-			return store.ID{}, protocol.Errorf(protocol.CodeRateLimited, "too many passkey ceremonies in progress; retry later")
-		}
+	}
+	if len(cs.m) >= maxCeremonies {
+		return store.ID{}, protocol.Errorf(protocol.CodeRateLimited, "too many passkey ceremonies in progress; retry later")
 	}
 	id := store.NewID()
 	cs.m[id] = c
 	return id, nil
+}
+
+// prune forgets the ceremonies past their expiry.
+func (cs *ceremonies) prune(now time.Time) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for k, v := range cs.m {
+		if !now.Before(v.expires) {
+			delete(cs.m, k)
+		}
+	}
 }
 
 // take returns and forgets a ceremony: each is used once.

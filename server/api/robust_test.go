@@ -135,8 +135,9 @@ func TestLockoutsAndLimits(t *testing.T) {
 			t.Fatalf("wrong password %d: %d %v, want %s", i+1, r.status, r.err, want)
 		}
 	}
-	// Locked: the right password is refused before it is checked.
-	if _, r := u.login(u.password, u.deviceID); r.err == nil || r.err.Code != protocol.CodeLocked {
+	// Locked: the right password is refused before it is checked, and the
+	// answer says when to come back.
+	if _, r := u.login(u.password, u.deviceID); r.err == nil || r.err.Code != protocol.CodeLocked || r.header.Get("Retry-After") == "" {
 		t.Fatalf("right password on a locked account: %d %v", r.status, r.err)
 	}
 	// Unknown addresses lock alike.
