@@ -236,3 +236,40 @@ func TestListenNeedsHandler(t *testing.T) {
 		t.Error("Listen without a handler succeeded")
 	}
 }
+
+func TestMaxConnsPerIP(t *testing.T) {
+	s, client := startTLS(t, Config{MaxConnsPerIP: 2})
+	var conns []*tls.Conn
+	for i := 0; i < 2; i++ {
+		c, err := tls.Dial("tcp", s.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	if n := s.perIP.open("127.0.0.1"); n != 2 {
+		t.Fatalf("%d connections counted, want 2", n)
+	}
+	// A third connection from the same address is closed at accept.
+	c, err := tls.Dial("tcp", s.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	if err == nil {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1))
+		c.Close()
+	}
+	if err == nil {
+		t.Error("a third connection was served")
+	}
+	// Closing one frees its place.
+	conns[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.perIP.open("127.0.0.1") != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := client.Get(url(s, "/"))
+	if err != nil {
+		t.Fatalf("after a place was freed: %v", err)
+	}
+	resp.Body.Close()
+}

@@ -35,7 +35,8 @@ type Config struct {
 	// IdleTimeout bounds waiting for the next request on a kept-alive
 	// connection.
 	IdleTimeout time.Duration
-	// MaxConnsPerIP bounds concurrent connections from one address.
+	// MaxConnsPerIP bounds concurrent connections from one address; more
+	// are closed on accept.
 	MaxConnsPerIP int
 	// Logger receives connection-level errors; never request bodies.
 	Logger *slog.Logger
@@ -51,8 +52,9 @@ const (
 
 // Server is a listening fasthttp server. Serve blocks; Shutdown stops it.
 type Server struct {
-	srv *fasthttp.Server
-	ln  net.Listener
+	srv   *fasthttp.Server
+	ln    net.Listener
+	perIP *perIPListener
 }
 
 // Listen opens the listener (so the address, including a chosen port, is
@@ -79,10 +81,12 @@ func Listen(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	tcp, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("httpd: %w", err)
 	}
+	perIP := newPerIPListener(tcp, cfg.MaxConnsPerIP)
+	var ln net.Listener = perIP
 	if cfg.TLS != nil {
 		ln = tls.NewListener(ln, cfg.TLS)
 	}
@@ -93,14 +97,13 @@ func Listen(cfg Config) (*Server, error) {
 		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          cfg.WriteTimeout,
 		IdleTimeout:           cfg.IdleTimeout,
-		MaxConnsPerIP:         cfg.MaxConnsPerIP,
 		NoDefaultServerHeader: true,
 		SecureErrorLogMessage: true,
 		CloseOnShutdown:       true,
 		ReadBufferSize:        16 << 10,
 		Logger:                slogAdapter{cfg.Logger},
 	}
-	return &Server{srv: srv, ln: ln}, nil
+	return &Server{srv: srv, ln: ln, perIP: perIP}, nil
 }
 
 // Addr is the address the server listens on.
