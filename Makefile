@@ -6,7 +6,16 @@ WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 # Packages whose tests also run compiled to WebAssembly under Node.
 WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/...
 
-.PHONY: test test-go test-wasm vet fmt-check bench wasm
+.PHONY: run build test test-go test-wasm vet fmt-check bench wasm
+
+## run: build the wasm client and vellumd, then start it on https://localhost:8443
+## with its data in ./data and its secrets in ./secrets (VELLUM_* overrides flags).
+run: build
+	bin/vellumd -addr localhost:8443 -data ./data -secrets ./secrets
+
+## build: the wasm client first (vellumd embeds web/static), then vellumd and vellum.
+build: wasm
+	$(GO) build -o bin/vellumd ./cmd/vellumd
 
 ## test: everything CI runs — vet, native tests, wasm tests under Node.
 test: fmt-check vet test-go test-wasm
