@@ -34,7 +34,7 @@ func TestStockAge(t *testing.T) {
 		}
 	}
 	key := keys.NewIdentity()
-	c, err := link.Create("https://vellum.example.com", "env1", key)
+	c, err := link.Create("https://vellum.example.com", "env1", "sgn1", key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,11 @@ func FuzzParse(f *testing.F) {
 		if l.URL() != s {
 			t.Fatalf("accepted a non-canonical link %q (formats as %q)", s, l.URL())
 		}
-		if _, err := link.New(l.Origin, l.EnvelopeID); err != nil {
-			t.Fatalf("parsed origin and id refused by New: %v", err)
+		if _, err := link.New(l.Origin, l.EnvelopeID, l.SignerID); err != nil {
+			t.Fatalf("parsed origin and ids refused by New: %v", err)
+		}
+		if l.Origin+l.Path()+"#"+l.Secret.Fragment() != s {
+			t.Fatalf("Path does not rebuild the link")
 		}
 	})
 }

@@ -1,8 +1,11 @@
 // Package link makes and opens signing links: the way an external signer,
 // who has no Vellum account, reaches one envelope's document.
 //
-// A link is https://<host>/sign/<envelope id>#<secret>. The secret is 256
-// random bits in the URL fragment, which browsers never send to a server.
+// A link is https://<host>/sign/<envelope id>/<signer id>#<secret>. The
+// secret is 256 random bits in the URL fragment, which browsers never send to
+// a server. The path names the signer as well as the envelope, so that the
+// server checks a PIN against that one signer's verifier and counts wrong
+// tries, and locks, per signer link rather than per envelope.
 // The PIN is six random digits sent to the signer by another channel (SMS).
 // The envelope's document key is wrapped with age's scrypt recipient under
 // the passphrase secret ‖ PIN, so opening it needs both. The server releases
@@ -160,14 +163,17 @@ type Link struct {
 	Origin string
 	// EnvelopeID is the envelope's id (protocol.ValidID).
 	EnvelopeID string
+	// SignerID is the signer's id within the envelope (protocol.ValidID).
+	SignerID string
 	// Secret is the fragment secret.
 	Secret *Secret
 }
 
-// New makes a link to an envelope with a fresh secret. origin is
-// "https://host" or "https://host:port", in the form Parse accepts.
-func New(origin, envelopeID string) (*Link, error) {
-	l := &Link{Origin: origin, EnvelopeID: envelopeID, Secret: NewSecret()}
+// New makes a link for one signer of an envelope with a fresh secret.
+// origin is "https://host" or "https://host:port", in the form Parse
+// accepts.
+func New(origin, envelopeID, signerID string) (*Link, error) {
+	l := &Link{Origin: origin, EnvelopeID: envelopeID, SignerID: signerID, Secret: NewSecret()}
 	if _, err := Parse(l.URL()); err != nil {
 		return nil, err
 	}
@@ -176,22 +182,27 @@ func New(origin, envelopeID string) (*Link, error) {
 
 const signPath = "/sign/"
 
+// Path returns the link's path, /sign/<envelope id>/<signer id>: what the
+// browser asks the server for, and all of the link the server ever sees.
+func (l *Link) Path() string { return signPath + l.EnvelopeID + "/" + l.SignerID }
+
 // URL returns the full link, secret included. The caller MUST treat it as a
 // secret: it goes to the signer and nowhere else.
 func (l *Link) URL() string {
-	return l.Origin + signPath + l.EnvelopeID + "#" + l.Secret.Fragment()
+	return l.Origin + l.Path() + "#" + l.Secret.Fragment()
 }
 
 // String returns the link with the secret replaced by [REDACTED], for logs.
-func (l *Link) String() string { return l.Origin + signPath + l.EnvelopeID + "#" + redacted }
+func (l *Link) String() string { return l.Origin + l.Path() + "#" + redacted }
 
 // Parse parses a signing link strictly: at most protocol.MaxLinkURL bytes,
-// exactly https://<host>[:port]/sign/<envelope id>#<secret>, with a
-// lower-case host name, an IPv4 address or a bracketed IPv6 address in
-// canonical form, a port (if any) from 1 to 65535 other than 443 without
-// leading zeros, a valid envelope id, and a canonical secret. Nothing else
-// (user info, query, escapes, trailing slash) is accepted, so that one link
-// has one spelling. Parse returns ErrTooLarge or ErrMalformed.
+// exactly https://<host>[:port]/sign/<envelope id>/<signer id>#<secret>,
+// with a lower-case host name, an IPv4 address or a bracketed IPv6 address
+// in canonical form, a port (if any) from 1 to 65535 other than 443 without
+// leading zeros, valid envelope and signer ids, and a canonical secret.
+// Nothing else (user info, query, escapes, trailing slash, other segments)
+// is accepted, so that one link has one spelling. Parse returns
+// ErrTooLarge or ErrMalformed.
 func Parse(s string) (*Link, error) {
 	if len(s) > protocol.MaxLinkURL {
 		return nil, fmt.Errorf("%w: link of %d bytes", ErrTooLarge, len(s))
@@ -209,20 +220,29 @@ func Parse(s string) (*Link, error) {
 	}
 	rest, ok = strings.CutPrefix("/"+rest, signPath)
 	if !ok {
-		return nil, fmt.Errorf("%w: link path is not %s<envelope>", ErrMalformed, signPath)
+		return nil, fmt.Errorf("%w: link path is not %s<envelope>/<signer>", ErrMalformed, signPath)
 	}
-	id, fragment, ok := strings.Cut(rest, "#")
+	path, fragment, ok := strings.Cut(rest, "#")
 	if !ok {
 		return nil, fmt.Errorf("%w: link has no #secret", ErrMalformed)
 	}
-	if !protocol.ValidID(id) {
+	// ValidID allows no "/", so a path of other than two segments leaves
+	// an invalid id on one side or the other.
+	envelope, signer, ok := strings.Cut(path, "/")
+	if !ok {
+		return nil, fmt.Errorf("%w: link path names no signer", ErrMalformed)
+	}
+	if !protocol.ValidID(envelope) {
 		return nil, fmt.Errorf("%w: envelope id", ErrMalformed)
+	}
+	if !protocol.ValidID(signer) {
+		return nil, fmt.Errorf("%w: signer id", ErrMalformed)
 	}
 	secret, err := ParseSecret(fragment)
 	if err != nil {
 		return nil, err
 	}
-	return &Link{Origin: "https://" + hostport, EnvelopeID: id, Secret: secret}, nil
+	return &Link{Origin: "https://" + hostport, EnvelopeID: envelope, SignerID: signer, Secret: secret}, nil
 }
 
 // checkHostPort accepts host[:port] in the one form Vellum writes.

@@ -19,7 +19,7 @@ import (
 func TestSigningFlow(t *testing.T) {
 	docKey := keys.NewIdentity()
 	// Sender's client.
-	c, err := link.Create("https://vellum.example.com", "env1", docKey)
+	c, err := link.Create("https://vellum.example.com", "env1", "sgn1", docKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestSigningFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.EnvelopeID != "env1" || l.Origin != "https://vellum.example.com" {
+	if l.EnvelopeID != "env1" || l.SignerID != "sgn1" || l.Origin != "https://vellum.example.com" {
 		t.Fatalf("parsed %s", l)
 	}
 	pin, err := link.ParsePIN(digits)
@@ -63,7 +63,7 @@ func TestSigningFlow(t *testing.T) {
 // checks, each with its own error.
 func TestWrongPIN(t *testing.T) {
 	docKey := keys.NewIdentity()
-	c, err := link.Create("https://vellum.example.com", "env1", docKey)
+	c, err := link.Create("https://vellum.example.com", "env1", "sgn1", docKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestPIN(t *testing.T) {
 
 // Secrets, PINs and verifiers never print.
 func TestRedacted(t *testing.T) {
-	c, err := link.Create("https://vellum.example.com", "env1", keys.NewIdentity())
+	c, err := link.Create("https://vellum.example.com", "env1", "sgn1", keys.NewIdentity())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,12 +182,13 @@ func TestRedacted(t *testing.T) {
 }
 
 func TestNewRefuses(t *testing.T) {
-	for _, o := range [][2]string{
-		{"http://vellum.example.com", "e"}, {"https://vellum.example.com/", "e"}, {"https://Vellum.example.com", "e"},
-		{"https://vellum.example.com", ""}, {"https://vellum.example.com", "a/b"}, {"https://", "e"},
+	for _, o := range [][3]string{
+		{"http://vellum.example.com", "e", "s"}, {"https://vellum.example.com/", "e", "s"}, {"https://Vellum.example.com", "e", "s"},
+		{"https://vellum.example.com", "", "s"}, {"https://vellum.example.com", "a/b", "s"}, {"https://", "e", "s"},
+		{"https://vellum.example.com", "e", ""}, {"https://vellum.example.com", "e", "s/t"}, {"https://vellum.example.com", "e", "s#t"},
 	} {
-		if _, err := link.New(o[0], o[1]); !errors.Is(err, link.ErrMalformed) {
-			t.Errorf("New(%q, %q): %v", o[0], o[1], err)
+		if _, err := link.New(o[0], o[1], o[2]); !errors.Is(err, link.ErrMalformed) {
+			t.Errorf("New(%q, %q, %q): %v", o[0], o[1], o[2], err)
 		}
 	}
 }

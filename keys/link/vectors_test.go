@@ -84,13 +84,14 @@ func offByOne(pin string) string {
 	return pin[:5] + string('0'+(pin[5]-'0'+1)%10)
 }
 
-// urlVector: Parse(URL) gives Origin, EnvelopeID and Secret, and URL() of
-// the result is URL again; or Parse fails with Error.
+// urlVector: Parse(URL) gives Origin, EnvelopeID, SignerID and Secret, and
+// URL() of the result is URL again; or Parse fails with Error.
 type urlVector struct {
 	Comment    string         `json:"comment"`
 	URL        string         `json:"url"`
 	Origin     string         `json:"origin,omitempty"`
 	EnvelopeID string         `json:"envelope_id,omitempty"`
+	SignerID   string         `json:"signer_id,omitempty"`
 	Secret     vectortest.Hex `json:"secret,omitempty"`
 	Error      string         `json:"error,omitempty"`
 }
@@ -98,37 +99,43 @@ type urlVector struct {
 func urlVectors(t *testing.T) map[string]urlVector {
 	secret := seqFrom(0x00, 32)
 	frag := b64(secret)
-	good := func(comment, origin, id string) urlVector {
-		return urlVector{Comment: comment, URL: origin + "/sign/" + id + "#" + frag, Origin: origin, EnvelopeID: id, Secret: secret}
+	const id, sid = "env_4Jq9-ZZ", "sgn-7Hc2"
+	const path = "/sign/" + id + "/" + sid
+	good := func(comment, origin string) urlVector {
+		return urlVector{Comment: comment, URL: origin + path + "#" + frag, Origin: origin, EnvelopeID: id, SignerID: sid, Secret: secret}
 	}
 	bad := func(comment, url string) urlVector {
 		return urlVector{Comment: comment, URL: url, Error: "malformed"}
 	}
-	const id = "env_4Jq9-ZZ"
+	const host = "https://vellum.example.com"
 	return map[string]urlVector{
-		"host":         good("https://<host>/sign/<envelope id>#<secret>: the secret is 32 bytes (here 0x00..0x1f) in unpadded base64url, 43 characters", "https://vellum.example.com", id),
-		"port":         good("a port other than 443", "https://localhost:8443", id),
-		"ipv4":         good("an IPv4 address", "https://192.0.2.7", id),
-		"ipv6":         good("a bracketed IPv6 address in canonical form, with a port", "https://[2001:db8::1]:8443", id),
-		"http":         bad("http, not https", "http://vellum.example.com/sign/"+id+"#"+frag),
-		"upper-host":   bad("an upper-case host name", "https://Vellum.example.com/sign/"+id+"#"+frag),
-		"port-443":     bad("the default port written out", "https://vellum.example.com:443/sign/"+id+"#"+frag),
-		"port-zero":    bad("a port with a leading zero", "https://vellum.example.com:08443/sign/"+id+"#"+frag),
-		"userinfo":     bad("user info before the host", "https://a@vellum.example.com/sign/"+id+"#"+frag),
-		"query":        bad("a query", "https://vellum.example.com/sign/"+id+"?x=1#"+frag),
-		"no-fragment":  bad("no #secret", "https://vellum.example.com/sign/"+id),
-		"short-secret": bad("a secret of 42 characters", "https://vellum.example.com/sign/"+id+"#"+frag[:42]),
-		"padded":       bad("a secret with base64 padding", "https://vellum.example.com/sign/"+id+"#"+frag+"="),
-		"noncanonical": bad("the secret with the two unused low bits of its last character set: not canonical base64url", "https://vellum.example.com/sign/"+id+"#"+frag[:42]+unusedBitsSet(frag[42])),
-		"std-base64":   bad("a secret in standard base64 (+ and /), not base64url", "https://vellum.example.com/sign/"+id+"#"+strings.NewReplacer("-", "+", "_", "/").Replace(b64(seqFrom(0xf0, 32)))),
-		"escaped":      bad("a percent-escape in the envelope id", "https://vellum.example.com/sign/env%5F1#"+frag),
-		"slash":        bad("a trailing slash after the envelope id", "https://vellum.example.com/sign/"+id+"/#"+frag),
-		"other-path":   bad("a path other than /sign/", "https://vellum.example.com/open/"+id+"#"+frag),
-		"ipv4-zero":    bad("an IPv4 address with a leading zero", "https://192.0.2.07/sign/"+id+"#"+frag),
-		"ipv6-long":    bad("an IPv6 address not in canonical form", "https://[2001:db8:0:0:0:0:0:1]/sign/"+id+"#"+frag),
-		"trailing-dot": bad("a host name with a trailing dot", "https://vellum.example.com./sign/"+id+"#"+frag),
+		"host":           good("https://<host>/sign/<envelope id>/<signer id>#<secret>: the secret is 32 bytes (here 0x00..0x1f) in unpadded base64url, 43 characters", host),
+		"port":           good("a port other than 443", "https://localhost:8443"),
+		"ipv4":           good("an IPv4 address", "https://192.0.2.7"),
+		"ipv6":           good("a bracketed IPv6 address in canonical form, with a port", "https://[2001:db8::1]:8443"),
+		"http":           bad("http, not https", "http://vellum.example.com"+path+"#"+frag),
+		"upper-host":     bad("an upper-case host name", "https://Vellum.example.com"+path+"#"+frag),
+		"port-443":       bad("the default port written out", "https://vellum.example.com:443"+path+"#"+frag),
+		"port-zero":      bad("a port with a leading zero", "https://vellum.example.com:08443"+path+"#"+frag),
+		"userinfo":       bad("user info before the host", "https://a@vellum.example.com"+path+"#"+frag),
+		"query":          bad("a query", host+path+"?x=1#"+frag),
+		"no-fragment":    bad("no #secret", host+path),
+		"short-secret":   bad("a secret of 42 characters", host+path+"#"+frag[:42]),
+		"padded":         bad("a secret with base64 padding", host+path+"#"+frag+"="),
+		"noncanonical":   bad("the secret with the two unused low bits of its last character set: not canonical base64url", host+path+"#"+frag[:42]+unusedBitsSet(frag[42])),
+		"std-base64":     bad("a secret in standard base64 (+ and /), not base64url", host+path+"#"+strings.NewReplacer("-", "+", "_", "/").Replace(b64(seqFrom(0xf0, 32)))),
+		"escaped":        bad("a percent-escape in the envelope id", host+"/sign/env%5F1/"+sid+"#"+frag),
+		"slash":          bad("a trailing slash after the signer id", host+path+"/#"+frag),
+		"other-path":     bad("a path other than /sign/", host+"/open/"+id+"/"+sid+"#"+frag),
+		"no-signer":      bad("the envelope id alone, without a signer id (an older form): the server could not tell which signer's tries to count", host+"/sign/"+id+"#"+frag),
+		"empty-signer":   bad("an empty signer id", host+"/sign/"+id+"/#"+frag),
+		"extra-segment":  bad("a third path segment", host+path+"/x#"+frag),
+		"escaped-signer": bad("a percent-escaped slash in the signer id", host+"/sign/"+id+"/a%2Fb#"+frag),
+		"ipv4-zero":      bad("an IPv4 address with a leading zero", "https://192.0.2.07"+path+"#"+frag),
+		"ipv6-long":      bad("an IPv6 address not in canonical form", "https://[2001:db8:0:0:0:0:0:1]"+path+"#"+frag),
+		"trailing-dot":   bad("a host name with a trailing dot", "https://vellum.example.com."+path+"#"+frag),
 		"too-long": {Comment: "a link over protocol.MaxLinkURL bytes", Error: "too_large",
-			URL: "https://vellum.example.com/sign/" + id + "#" + frag + strings.Repeat("A", protocol.MaxLinkURL)},
+			URL: host + path + "#" + frag + strings.Repeat("A", protocol.MaxLinkURL)},
 	}
 }
 
@@ -147,8 +154,8 @@ func TestVectorsURL(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if l.Origin != v.Origin || l.EnvelopeID != v.EnvelopeID || !l.Secret.Equal(secretFrom(t, v.Secret)) {
-				t.Errorf("Parse = %s %s", l.Origin, l.EnvelopeID)
+			if l.Origin != v.Origin || l.EnvelopeID != v.EnvelopeID || l.SignerID != v.SignerID || !l.Secret.Equal(secretFrom(t, v.Secret)) {
+				t.Errorf("Parse = %s %s %s", l.Origin, l.EnvelopeID, l.SignerID)
 			}
 			if l.URL() != v.URL {
 				t.Errorf("URL() = %s", l.URL())

@@ -137,8 +137,8 @@ type Created struct {
 // Create makes a signing link to an envelope for one signer: a fresh secret
 // and PIN, the document key wrapped under them, and the verifier hash for the
 // server. All randomness is drawn inside.
-func Create(origin, envelopeID string, key *keys.Identity) (*Created, error) {
-	l, err := New(origin, envelopeID)
+func Create(origin, envelopeID, signerID string, key *keys.Identity) (*Created, error) {
+	l, err := New(origin, envelopeID, signerID)
 	if err != nil {
 		return nil, err
 	}
