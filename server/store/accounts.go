@@ -225,12 +225,15 @@ type UnlockWrap struct {
 	Created time.Time `cbor:"6,keyasint"`
 }
 
-// PutUnlockWrap stores (or replaces) a wrap of an existing account.
+// PutUnlockWrap stores (or replaces) a wrap of an existing account. A wrap
+// may be as large as protocol.MaxAccountWrap, the limit the API checks for
+// every unlock method: a tenant recovery wrap holds C(N, M) onions of M age
+// layers (about 60 KiB at 4 of 8), far over MaxWrappedKey.
 func (tx *Tx) PutUnlockWrap(w *UnlockWrap) error {
 	if err := requireID("wrap", w.ID); err != nil {
 		return err
 	}
-	if !w.Kind.valid() || len(w.Ref) > 1024 || len(w.Wrapped) == 0 || len(w.Wrapped) > protocol.MaxWrappedKey {
+	if !w.Kind.valid() || len(w.Ref) > 1024 || len(w.Wrapped) == 0 || len(w.Wrapped) > protocol.MaxAccountWrap {
 		return fmt.Errorf("store: unlock wrap kind %d with ref of %d and wrap of %d bytes: %w", w.Kind, len(w.Ref), len(w.Wrapped), ErrInvalid)
 	}
 	if _, err := tx.Account(w.Account); err != nil {
