@@ -105,12 +105,13 @@ func goodRequests() map[string]protocol.Request {
 			Signers: []protocol.NewSigner{
 				{SignerID: "s1", Name: "Dora Díaz", Email: "dora@example.org", Phone: "+4915112345678", Order: 1, PIN: "482913", VerifierHash: exVerifier, LinkWrap: ex("age scrypt file")},
 				{SignerID: "s2", Name: "Emil Ek", Email: "emil@example.se", Phone: "+46701234567", Order: 2, VerifierHash: exVerifier2, LinkWrap: ex("age scrypt file")},
+				{SignerID: "s3", AccountID: "acct-carol", Name: "Carol Chen", Email: "carol@example.com", Order: 3},
 			}},
 		"envelopes.remind":      &protocol.RemindRequest{SignerIDs: []string{"s2"}},
 		"envelopes.cancel":      &protocol.CancelEnvelopeRequest{Reason: "Wrong version sent."},
 		"envelopes.seal.upload": &protocol.SealUploadRequest{Seal: ex("seal"), Commitment: bytes.Repeat([]byte{1}, 32), SealHash: bytes.Repeat([]byte{2}, 32)},
 
-		"links.open":        &protocol.OpenLinkRequest{Verifier: exVerifier},
+		"links.open":        &protocol.OpenLinkRequest{SignerID: "s1", Verifier: exVerifier},
 		"links.sign":        &protocol.SubmitSignatureRequest{Statement: ex("signed signer statement"), VerifyKey: exVerifyKey},
 		"links.decline":     &protocol.DeclineRequest{Reason: "Not my contract."},
 		"links.seal.upload": &protocol.SealUploadRequest{Seal: ex("seal"), Commitment: bytes.Repeat([]byte{1}, 32), SealHash: bytes.Repeat([]byte{2}, 32)},
@@ -157,6 +158,8 @@ var badRequests = []struct {
 	{"pin-instead-of-verifier", "links.open", "the PIN itself, which never goes to the server: the signer sends the verifier", `{"pin":"482913"}`, "", protocol.CodeUnknownField},
 	{"verifier-short", "links.open", "a verifier of 42 characters", `{"verifier":"Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GC"}`, "", protocol.CodeBadRequest},
 	{"verifier-padded", "links.open", "a verifier in padded base64", `{"verifier":"Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GCA="}`, "", protocol.CodeBadRequest},
+	{"open-without-signer", "links.open", "a verifier without the link's signer id: the server would have to try every signer's hash and could count wrong PINs only per envelope", `{"verifier":"` + exVerifier + `"}`, "", protocol.CodeBadRequest},
+	{"member-signer-with-link", "envelopes.create", "a member signer (accountId set) with a link wrap: members sign in their session, not through a link", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","accountId":"acct-carol","name":"N","email":"n@example.com","verifierHash":"` + exVerifier + `","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
 	{"signer-pin-seven-digits", "envelopes.create", "a PIN to relay that is not six digits", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"+4915112345678","pin":"1234567","verifierHash":"` + exVerifier + `","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
 	{"signer-no-verifier-hash", "envelopes.create", "a signer without the hash of their PIN verifier", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"+4915112345678","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
 	{"signer-bad-phone", "envelopes.create", "a phone number without the + of E.164", `{"envelopeId":"e","documentId":"d","version":1,"expiresInDays":7,"signers":[{"signerId":"s","name":"N","email":"n@example.com","phone":"015112345678","verifierHash":"` + exVerifier + `","linkWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
