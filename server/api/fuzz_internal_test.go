@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"vellum.dev/vellum/internal/vectortest"
 	"vellum.dev/vellum/keys/opaque"
 	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/server/store"
@@ -58,6 +59,9 @@ func FuzzLoginToken(f *testing.F) {
 		f.Fatal("a token opened under another secret")
 	}
 	f.Add(tok)
+	for _, c := range vectortest.Load[loginStateVector](f, loginStateFormat) {
+		f.Add(c.V.Token)
+	}
 	f.Add(tok[:len(tok)-1])
 	f.Add("")
 	f.Add("AQ")

@@ -89,6 +89,12 @@ func (s *secrets) sealLogin(ls *loginState) (string, error) {
 	pt = append(pt, ls.tag[:]...)
 	pt = append(pt, st...)
 	defer clear(pt)
+	return s.sealLoginPlaintext(pt)
+}
+
+// sealLoginPlaintext seals the plaintext of a login-state token with a
+// fresh random nonce.
+func (s *secrets) sealLoginPlaintext(pt []byte) (string, error) {
 	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(pt)+s.aead.Overhead())
 	out[0] = loginTokenVersion
 	rand.Read(out[1:])
