@@ -148,3 +148,56 @@ type DocumentList struct {
 type VersionList struct {
 	Versions []DocumentVersion `json:"versions"`
 }
+
+// RenameDocumentRequest replaces the encrypted metadata of the document's
+// current version: a rename, without a new version. The metadata holds the
+// plaintext size, which clients check against the version's ciphertext
+// size, so metadata made for one version does not fit another: Version
+// MUST be the document's current version, else CodeConflict (a new
+// version came in first; rename that one).
+type RenameDocumentRequest struct {
+	Version  uint32 `json:"version"`
+	Metadata []byte `json:"metadata"`
+}
+
+func (r *RenameDocumentRequest) Validate() error {
+	return first(needRange("version", int64(r.Version), 1, 1<<32-1), needBytes("metadata", r.Metadata, MaxMetadata))
+}
+
+// VersionKeyWrap is the key of one document version wrapped to a folder
+// key.
+type VersionKeyWrap struct {
+	Version uint32 `json:"version"`
+	KeyWrap []byte `json:"keyWrap"`
+}
+
+// MoveDocumentRequest moves a document to the folder FolderID of the same
+// tenant. The client re-wraps the key of every version of the document to
+// version FolderKeyVersion of the destination folder's key, which MUST be
+// its current version (else CodeConflict); KeyWraps MUST hold exactly one
+// wrap per version (else CodeConflict: a version came in meanwhile). The
+// server checks the rights on both folders and the form of each wrap; it
+// never makes one. A document of more than MaxBatch versions cannot move.
+type MoveDocumentRequest struct {
+	FolderID         string           `json:"folderId"`
+	FolderKeyVersion uint32           `json:"folderKeyVersion"`
+	KeyWraps         []VersionKeyWrap `json:"keyWraps"`
+}
+
+func (r *MoveDocumentRequest) Validate() error {
+	if err := first(needID("folderId", r.FolderID), needRange("folderKeyVersion", int64(r.FolderKeyVersion), 1, 1<<32-1),
+		needCount("keyWraps", len(r.KeyWraps), 1, MaxBatch)); err != nil {
+		return err
+	}
+	seen := make(map[uint32]bool, len(r.KeyWraps))
+	for _, w := range r.KeyWraps {
+		if err := first(needRange("keyWraps.version", int64(w.Version), 1, 1<<32-1), needBytes("keyWraps.keyWrap", w.KeyWrap, MaxWrappedKey)); err != nil {
+			return err
+		}
+		if seen[w.Version] {
+			return Errorf(CodeBadRequest, "keyWraps lists a version twice")
+		}
+		seen[w.Version] = true
+	}
+	return nil
+}

@@ -52,6 +52,8 @@ const (
 	PathDocument             = APIPrefix + "/tenants/{tenantId}/documents/{documentId}"
 	PathDocumentContent      = APIPrefix + "/tenants/{tenantId}/documents/{documentId}/content"
 	PathDocumentVersions     = APIPrefix + "/tenants/{tenantId}/documents/{documentId}/versions"
+	PathDocumentMetadata     = APIPrefix + "/tenants/{tenantId}/documents/{documentId}/metadata"
+	PathDocumentMove         = APIPrefix + "/tenants/{tenantId}/documents/{documentId}/move"
 	PathGrants               = APIPrefix + "/tenants/{tenantId}/grants"
 	PathGrant                = APIPrefix + "/tenants/{tenantId}/grants/{grantId}"
 	PathMyGrants             = APIPrefix + "/tenants/{tenantId}/my-grants"
@@ -189,6 +191,8 @@ var Routes = []Route{
 	route("documents.content", rGet, PathDocumentContent, aMember).query("version").returnsBinary(),
 	route("documents.versions", rGet, PathDocumentVersions, aMember).returns((*VersionList)(nil)),
 	route("documents.delete", rDel, PathDocument, aMember),
+	route("documents.rename", rPut, PathDocumentMetadata, aMember).takes(req[RenameDocumentRequest]).returns((*Document)(nil)),
+	route("documents.move", rPost, PathDocumentMove, aMember).takes(req[MoveDocumentRequest]).returns((*Document)(nil)),
 
 	route("grants.create", rPost, PathGrants, aMember).takes(req[CreateGrantsRequest]).returns((*GrantList)(nil)),
 	route("grants.list", rGet, PathGrants, aMember).query("objectId", "cursor", "limit").returns((*GrantList)(nil)),

@@ -93,8 +93,11 @@ func goodRequests() map[string]protocol.Request {
 		"folders.rotate":        &protocol.RotateFolderRequest{KeyVersion: 2, Recipient: exRecipient, Rotation: ex("signed rotation"), Grants: []protocol.GrantUpload{grant}},
 		"folders.rewraps.store": &protocol.RewrapRequest{Rewraps: []protocol.Rewrap{{DocumentID: exDocument, Version: 1, FolderKeyVersion: 2, KeyWrap: ex("age file")}}},
 
-		"uploads.create": &protocol.CreateUploadRequest{DocumentID: exDocument, FolderID: exFolder, Size: 10 << 30, Metadata: ex("age file"), KeyWrap: ex("age file"), FolderKeyVersion: 2},
-		"uploads.commit": &protocol.CommitUploadRequest{SHA256: bytes.Repeat([]byte{0xab}, 32)},
+		"uploads.create":   &protocol.CreateUploadRequest{DocumentID: exDocument, FolderID: exFolder, Size: 10 << 30, Metadata: ex("age file"), KeyWrap: ex("age file"), FolderKeyVersion: 2},
+		"uploads.commit":   &protocol.CommitUploadRequest{SHA256: bytes.Repeat([]byte{0xab}, 32)},
+		"documents.rename": &protocol.RenameDocumentRequest{Version: 2, Metadata: ex("age file")},
+		"documents.move": &protocol.MoveDocumentRequest{FolderID: exFolder, FolderKeyVersion: 3,
+			KeyWraps: []protocol.VersionKeyWrap{{Version: 1, KeyWrap: ex("age file")}, {Version: 2, KeyWrap: ex("age file")}}},
 
 		"grants.create":  &protocol.CreateGrantsRequest{Grants: []protocol.GrantUpload{grant}},
 		"access.request": &protocol.CreateAccessRequest{ObjectKind: protocol.ObjectDocument, ObjectID: exDocument, Message: "For the audit, please."},
@@ -153,6 +156,9 @@ var badRequests = []struct {
 	{"rotate-to-version-1", "folders.rotate", "a rotation makes version 2 or later", `{"keyVersion":1,"recipient":"` + exRecipient + `","rotation":"S0Ux","grants":[{"grant":"S0Ux","granteeId":"a","objectKind":"folder","objectId":"f","keyVersion":1}]}`, "", protocol.CodeBadRequest},
 	{"upload-too-large", "uploads.create", "a document over MaxUploadSize", `{"documentId":"d","folderId":"f","size":68719476737,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
 	{"upload-negative-size", "uploads.create", "a negative size", `{"documentId":"d","folderId":"f","size":-1,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
+	{"rename-version-zero", "documents.rename", "versions start at 1", `{"version":0,"metadata":"S0Ux"}`, "", protocol.CodeBadRequest},
+	{"move-version-twice", "documents.move", "one version's key wrapped twice", `{"folderId":"f","folderKeyVersion":1,"keyWraps":[{"version":1,"keyWrap":"S0Ux"},{"version":1,"keyWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
+	{"move-no-wraps", "documents.move", "a move without the versions' keys", `{"folderId":"f","folderKeyVersion":1,"keyWraps":[]}`, "", protocol.CodeBadRequest},
 	{"hash-wrong-length", "uploads.commit", "a SHA-256 of 31 bytes", `{"sha256":"` + b64(31) + `"}`, "", protocol.CodeBadRequest},
 	{"float-for-int", "uploads.create", "a size with a fraction", `{"documentId":"d","folderId":"f","size":1.5,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
 	{"pin-instead-of-verifier", "links.open", "the PIN itself, which never goes to the server: the signer sends the verifier", `{"pin":"482913"}`, "", protocol.CodeUnknownField},

@@ -29,6 +29,8 @@ func (a *API) documentHandlers() map[string]handler {
 		"documents.content":  a.documentContent,
 		"documents.versions": a.documentVersions,
 		"documents.delete":   a.documentDelete,
+		"documents.rename":   a.documentRename,
+		"documents.move":     a.documentMove,
 	}
 }
 
@@ -197,6 +199,9 @@ func (a *API) uploadCommit(c *call) (any, error) {
 		}
 		if err := c.needDocument(d); err != nil {
 			return nil, err
+		}
+		if d.Folder != u.Folder {
+			return nil, conflict("the document moved to another folder; upload the version again")
 		}
 	}
 	h := sha256.New()
@@ -415,4 +420,128 @@ func (a *API) documentDelete(c *call) (any, error) {
 		}
 		return c.event(tx, c.tenant.ID, audit.KindDocumentDeleted, d.ID)
 	})
+}
+
+// documentRename replaces the encrypted metadata of a document's current
+// version, which the request names: metadata holds the plaintext size of
+// one version, so a rename of a version that is no longer current is a
+// conflict. The server cannot read the metadata; it checks its form.
+func (a *API) documentRename(c *call) (any, error) {
+	r := c.req.(*protocol.RenameDocumentRequest)
+	d, err := c.documentParam()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.needDocument(d); err != nil {
+		return nil, err
+	}
+	if err := checkMetadataForm(r.Metadata); err != nil {
+		return nil, err
+	}
+	var out *protocol.Document
+	err = a.st.Update(func(tx *store.Tx) error {
+		if err := tx.RenameDocument(d.ID, uint64(r.Version), r.Metadata); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return conflict("the document is at another version; rename its current version")
+			}
+			return err
+		}
+		if err := c.event(tx, c.tenant.ID, audit.KindDocumentRenamed, d.ID); err != nil {
+			return err
+		}
+		nd, err := tx.Document(d.ID)
+		if err != nil {
+			return err
+		}
+		out, err = documentView(tx.View, nd)
+		return err
+	})
+	return out, err
+}
+
+// documentMove moves a document to another folder of the tenant. The
+// caller MUST hold both folders, and sends the key of every version
+// wrapped to the destination folder's current key version; the server
+// checks each wrap's form and stores it, and never makes one. Uploads of
+// a new version begun before the move no longer commit.
+func (a *API) documentMove(c *call) (any, error) {
+	r := c.req.(*protocol.MoveDocumentRequest)
+	d, err := c.documentParam()
+	if err != nil {
+		return nil, err
+	}
+	src, err := c.folderIn(d.Folder)
+	if err != nil {
+		return nil, err
+	}
+	// Taking a document out of a folder changes the folder: its holders
+	// decide, not someone holding only a direct grant of the document.
+	if err := c.needFolder(src); err != nil {
+		return nil, err
+	}
+	fid, err := parseID("folderId", r.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := c.folderIn(fid)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.needFolder(dst); err != nil {
+		return nil, err
+	}
+	if dst.ID == src.ID {
+		return nil, badRequest("the document is already in this folder")
+	}
+	wraps := make(map[uint64][]byte, len(r.KeyWraps))
+	for _, w := range r.KeyWraps {
+		if err := checkKeyWrap(w.KeyWrap); err != nil {
+			return nil, err
+		}
+		wraps[uint64(w.Version)] = w.KeyWrap
+	}
+	var out *protocol.Document
+	err = a.st.Update(func(tx *store.Tx) error {
+		// Read again in the transaction: a rotation of the destination or
+		// a new version since the checks above makes the wraps stale.
+		cur, err := tx.Folder(dst.ID)
+		if err != nil {
+			return err
+		}
+		if uint64(r.FolderKeyVersion) != cur.KeyVersion {
+			return conflict("the destination folder's key is at version %d; wrap the keys to it", cur.KeyVersion)
+		}
+		vs, err := tx.Versions(d.ID)
+		if err != nil {
+			return err
+		}
+		if len(vs) != len(wraps) {
+			return conflict("the document has %d versions; send one key wrap for each", len(vs))
+		}
+		for _, v := range vs {
+			w, ok := wraps[v.N]
+			if !ok {
+				return conflict("no key wrap for version %d", v.N)
+			}
+			if err := tx.PutBlobKey(&store.BlobKey{Blob: v.Blob, Document: d.ID, KeyWrap: w, FolderKeyVersion: cur.KeyVersion}); err != nil {
+				return err
+			}
+		}
+		if err := tx.MoveDocument(d.ID, dst.ID); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return badRequest("the document is already in this folder")
+			}
+			return err
+		}
+		if err := c.event(tx, c.tenant.ID, audit.KindDocumentMoved, d.ID, src.ID, dst.ID); err != nil {
+			return err
+		}
+		nd, err := tx.Document(d.ID)
+		if err != nil {
+			return err
+		}
+		out, err = documentView(tx.View, nd)
+		return err
+	})
+	return out, err
 }

@@ -59,6 +59,8 @@ const (
 	KindRecoveryDisabled   Kind = 25
 	KindAuditExported      Kind = 26
 	KindLockedOut          Kind = 27
+	KindDocumentRenamed    Kind = 28
+	KindDocumentMoved      Kind = 29
 )
 
 var kindNames = [...]string{
@@ -89,6 +91,8 @@ var kindNames = [...]string{
 	KindRecoveryDisabled:   "recovery_disabled",
 	KindAuditExported:      "audit_exported",
 	KindLockedOut:          "locked_out",
+	KindDocumentRenamed:    "document_renamed",
+	KindDocumentMoved:      "document_moved",
 }
 
 // Known reports whether k is a kind this build names. Unknown non-zero kinds

@@ -84,6 +84,55 @@ func (tx *Tx) SetVersionMetadata(doc ID, n uint64, metadata []byte) error {
 	return tx.set(versionKey(doc, n), ver)
 }
 
+// RenameDocument replaces the encrypted metadata of a document's version n,
+// which MUST be its current version (else ErrConflict: metadata holds the
+// plaintext size of one version), and marks the document updated.
+func (tx *Tx) RenameDocument(doc ID, n uint64, metadata []byte) error {
+	d, err := tx.Document(doc)
+	if err != nil {
+		return err
+	}
+	if d.Current != n {
+		return fmt.Errorf("store: rename of version %d, document %s is at %d: %w", n, doc, d.Current, ErrConflict)
+	}
+	if err := tx.SetVersionMetadata(doc, n, metadata); err != nil {
+		return err
+	}
+	d.Updated = tx.s.now().UTC()
+	return tx.set(documentKey(doc), d)
+}
+
+// MoveDocument moves a document to folder to, a folder of the document's
+// tenant (else ErrInvalid), and marks it updated. The caller stores the
+// document key re-wrapped to the new folder's key in the same transaction.
+// Uploads of a new version that began in the old folder no longer commit
+// (CommitUpload).
+func (tx *Tx) MoveDocument(doc, to ID) error {
+	d, err := tx.Document(doc)
+	if err != nil {
+		return err
+	}
+	f, err := tx.Folder(to)
+	if err != nil {
+		return err
+	}
+	if f.Tenant != d.Tenant {
+		return fmt.Errorf("store: moving document %s to a folder of another tenant: %w", doc, ErrInvalid)
+	}
+	if d.Folder == to {
+		return fmt.Errorf("store: document %s is already in folder %s: %w", doc, to, ErrConflict)
+	}
+	if err := tx.del(folderDocKey(d.Folder, doc)); err != nil {
+		return err
+	}
+	if err := tx.setRaw(folderDocKey(to, doc), nil); err != nil {
+		return err
+	}
+	d.Folder = to
+	d.Updated = tx.s.now().UTC()
+	return tx.set(documentKey(doc), d)
+}
+
 // DeleteDocument removes a document with every version, every version's
 // ciphertext, and every grant and access request on it.
 func (tx *Tx) DeleteDocument(id ID) error {

@@ -21,8 +21,9 @@ type Upload struct {
 	ID     ID `cbor:"1,keyasint"`
 	Tenant ID `cbor:"2,keyasint"`
 	// Document is the document the version belongs to. If NewDocument, the
-	// document is created by the commit, in Folder; else it MUST exist and
-	// its current version MUST still be BaseVersion at commit.
+	// document is created by the commit, in Folder; else it MUST exist, its
+	// current version MUST still be BaseVersion at commit, and it MUST still
+	// be in Folder (the folder it was in when the upload began).
 	Document    ID     `cbor:"3,keyasint"`
 	Folder      ID     `cbor:"4,keyasint"`
 	NewDocument bool   `cbor:"5,keyasint"`
@@ -240,6 +241,11 @@ func (tx *Tx) CommitUpload(id ID) (*Version, error) {
 		}
 		if d.Current != u.BaseVersion {
 			return nil, fmt.Errorf("store: upload based on version %d, document is at %d: %w", u.BaseVersion, d.Current, ErrConflict)
+		}
+		// Its key was wrapped to the folder the document was in when the
+		// upload began; after a move, that wrap opens for the wrong people.
+		if d.Folder != u.Folder {
+			return nil, fmt.Errorf("store: document %s moved since upload %s began: %w", d.ID, id, ErrConflict)
 		}
 	}
 	d.Current++

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -278,22 +279,111 @@ func (c *Client) versionSpec(ctx context.Context, tenantID, docID string) (*uplo
 	return &uploadSpec{docID: docID, folderID: d.FolderID, newVersion: true, key: dk, name: m.Name, mimeType: m.Type}, nil
 }
 
-// RenameDocument gives a document a new name. The contract has no route to
-// replace a version's metadata, so the rename is a new version with the
-// same content, streamed through this client (download, decrypt, encrypt
-// again, upload) in constant memory.
+// RenameDocument gives a document a new name: it seals new metadata (the
+// same type, size and creation time) to the document key and replaces the
+// current version's metadata on the server. No content moves and no
+// version is made. If a new version came in meanwhile, the server answers
+// CodeConflict and nothing changes; call it again.
 func (c *Client) RenameDocument(ctx context.Context, tenantID, docID, name string) (*Document, error) {
-	spec, err := c.versionSpec(ctx, tenantID, docID)
+	d, err := c.getDocument(ctx, tenantID, docID)
 	if err != nil {
 		return nil, err
 	}
-	spec.name = name
-	dl, err := c.Download(ctx, tenantID, docID, 0)
+	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
 	if err != nil {
 		return nil, err
 	}
-	defer dl.Close()
-	return c.upload(ctx, tenantID, spec, dl, dl.Size)
+	dk, err := c.documentKey(ctx, tenantID, docID, fk, &d.DocumentVersion)
+	if err != nil {
+		return nil, err
+	}
+	m, err := openMetadata(&d.DocumentVersion, dk)
+	if err != nil {
+		return nil, err
+	}
+	m.Name = name
+	meta, err := document.SealMetadata(m, dk.Recipient())
+	if err != nil {
+		return nil, fmt.Errorf("client: metadata: %w", err)
+	}
+	var out protocol.Document
+	if err := c.do(ctx, call(rDocumentRename, "tenantId", tenantID, "documentId", docID).with(&protocol.RenameDocumentRequest{
+		Version: d.Version, Metadata: meta,
+	}), &out); err != nil {
+		return nil, err
+	}
+	if out.DocumentID != docID || out.Version != d.Version || !bytes.Equal(out.Metadata, meta) {
+		return nil, fmt.Errorf("client: rename: %w: the server answered with another document or metadata", ErrInconsistent)
+	}
+	doc := c.documentOf(ctx, tenantID, out.DocumentID, out.FolderID, fk, &out.DocumentVersion, out.UpdatedAt)
+	if doc.Err != nil {
+		return nil, doc.Err
+	}
+	return &doc, nil
+}
+
+// MoveDocument moves a document to another folder of the tenant. This
+// account needs the document's folder and the destination: it opens the
+// key of every version and wraps each to the destination folder's newest
+// key version, as the destination's checked rotations give it, so that the
+// destination's members open it and the source's no longer do (what they
+// already downloaded stays theirs). The server checks the rights and the
+// wraps' form and never makes a wrap. A new version or a rotation of the
+// destination meanwhile is CodeConflict, and nothing changes; call it
+// again.
+func (c *Client) MoveDocument(ctx context.Context, tenantID, docID, folderID string) (*Document, error) {
+	d, err := c.getDocument(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	if d.FolderID == folderID {
+		return nil, fmt.Errorf("client: move: %w", protocol.Errorf(protocol.CodeBadRequest, "the document is already in this folder"))
+	}
+	src, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	var l protocol.VersionList
+	if err := c.do(ctx, call(rDocumentVers, "tenantId", tenantID, "documentId", docID), &l); err != nil {
+		return nil, err
+	}
+	if len(l.Versions) == 0 || len(l.Versions) > protocol.MaxBatch {
+		return nil, fmt.Errorf("client: move: %w: %d versions", ErrInconsistent, len(l.Versions))
+	}
+	f, err := c.getFolder(ctx, tenantID, folderID)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := c.folderKeysFor(ctx, tenantID, f, nil)
+	if err != nil {
+		return nil, err
+	}
+	fv, to := dst.chain.Latest()
+	req := &protocol.MoveDocumentRequest{FolderID: folderID, FolderKeyVersion: uint32(fv)}
+	for i := range l.Versions {
+		v := &l.Versions[i]
+		dk, err := c.documentKey(ctx, tenantID, docID, src, v)
+		if err != nil {
+			return nil, err
+		}
+		w, err := document.WrapKey(dk, to)
+		if err != nil {
+			return nil, fmt.Errorf("client: %w", err)
+		}
+		req.KeyWraps = append(req.KeyWraps, protocol.VersionKeyWrap{Version: v.Version, KeyWrap: w})
+	}
+	var out protocol.Document
+	if err := c.do(ctx, call(rDocumentMove, "tenantId", tenantID, "documentId", docID).with(req), &out); err != nil {
+		return nil, err
+	}
+	if out.DocumentID != docID || out.FolderID != folderID || out.FolderKeyVersion != uint32(fv) {
+		return nil, fmt.Errorf("client: move: %w: the server answered with another document or folder", ErrInconsistent)
+	}
+	doc := c.documentOf(ctx, tenantID, out.DocumentID, out.FolderID, dst, &out.DocumentVersion, out.UpdatedAt)
+	if doc.Err != nil {
+		return nil, doc.Err
+	}
+	return &doc, nil
 }
 
 func (c *Client) upload(ctx context.Context, tenantID string, spec *uploadSpec, r io.Reader, size int64) (*Document, error) {

@@ -513,18 +513,50 @@ func TestIntegrationLifecycle(t *testing.T) {
 		t.Fatalf("folders under HR: %+v %v", under, err)
 	}
 
-	// Versions of a document, and a rename that makes one.
+	// Versions of a document, and a rename, which makes none.
 	v1, v2 := pattern(70000), pattern(150000)[1000:]
 	doc := upload(t, alice, tid, legal.ID, "nda.txt", v1)
 	if _, err := alice.UploadVersion(ctx, tid, doc.ID, bytes.NewReader(v2), int64(len(v2))); err != nil {
 		t.Fatalf("new version: %v", err)
 	}
-	if _, err := alice.RenameDocument(ctx, tid, doc.ID, "nda-signed.txt"); err != nil {
+	rn, err := alice.RenameDocument(ctx, tid, doc.ID, "nda-signed.txt")
+	if err != nil {
 		t.Fatalf("rename document: %v", err)
 	}
+	if rn.Name != "nda-signed.txt" || rn.Version != 2 || rn.Size != int64(len(v2)) || rn.Type != "text/plain; charset=utf-8" {
+		t.Fatalf("renamed: %+v", rn)
+	}
 	vs, err := alice.Versions(ctx, tid, doc.ID)
-	if err != nil || len(vs) != 3 || vs[0].Name != "nda.txt" || vs[2].Name != "nda-signed.txt" || vs[1].Size != int64(len(v2)) {
+	if err != nil || len(vs) != 2 || vs[0].Name != "nda.txt" || vs[1].Name != "nda-signed.txt" || vs[1].Size != int64(len(v2)) {
 		t.Fatalf("versions %+v %v", vs, err)
+	}
+
+	// A document moved from Legal to HR: its versions' keys go to HR's key.
+	memo := upload(t, alice, tid, legal.ID, "memo.txt", v1)
+	if _, err := alice.UploadVersion(ctx, tid, memo.ID, bytes.NewReader(v2), int64(len(v2))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.MoveDocument(ctx, tid, memo.ID, legal.ID); protocol.CodeOf(err) != protocol.CodeBadRequest {
+		t.Fatalf("a move into the same folder: %v", err)
+	}
+	mv, err := alice.MoveDocument(ctx, tid, memo.ID, hr.ID)
+	if err != nil {
+		t.Fatalf("move document: %v", err)
+	}
+	if mv.FolderID != hr.ID || mv.Name != "memo.txt" || mv.Version != 2 {
+		t.Fatalf("moved: %+v", mv)
+	}
+	if inHR, err := alice.ListDocuments(ctx, tid, hr.ID); err != nil || len(inHR) != 1 || inHR[0].ID != memo.ID || inHR[0].Err != nil {
+		t.Fatalf("documents in HR: %+v %v", inHR, err)
+	}
+	if inLegal, err := alice.ListDocuments(ctx, tid, legal.ID); err != nil || len(inLegal) != 1 || inLegal[0].ID != doc.ID {
+		t.Fatalf("documents in Legal: %+v %v", inLegal, err)
+	}
+	if got := download(t, alice, tid, memo.ID, 1); !bytes.Equal(got, v1) {
+		t.Error("version 1 of the moved document differs")
+	}
+	if got := download(t, alice, tid, memo.ID, 0); !bytes.Equal(got, v2) {
+		t.Error("the moved document differs")
 	}
 	if got := download(t, alice, tid, doc.ID, 1); !bytes.Equal(got, v1) {
 		t.Error("version 1 differs")
@@ -594,8 +626,8 @@ func TestIntegrationLifecycle(t *testing.T) {
 		t.Fatalf("after rotation: %+v %v", f, err)
 	}
 	n, err := alice.RewrapFolder(ctx, tid, legal.ID)
-	if err != nil || n != 3 {
-		t.Fatalf("rewrapped %d %v, want the 3 versions", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("rewrapped %d %v, want the 2 versions", n, err)
 	}
 	if got := download(t, alice, tid, doc.ID, 1); !bytes.Equal(got, v1) {
 		t.Error("version 1 after the re-wrap differs")
@@ -633,7 +665,8 @@ func TestIntegrationLifecycle(t *testing.T) {
 	for _, e := range events {
 		kinds[e.KindName] = true
 	}
-	for _, k := range []string{"member_added", "member_removed", "role_changed", "document_uploaded", "grant_created", "folder_rotated"} {
+	for _, k := range []string{"member_added", "member_removed", "role_changed", "document_uploaded", "grant_created", "folder_rotated",
+		"document_renamed", "document_moved"} {
 		if !kinds[k] {
 			t.Errorf("no %s event in %v", k, kinds)
 		}

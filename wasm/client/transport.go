@@ -87,6 +87,8 @@ var (
 	rDocumentContent = route("documents.content")
 	rDocumentVers    = route("documents.versions")
 	rDocumentDelete  = route("documents.delete")
+	rDocumentRename  = route("documents.rename")
+	rDocumentMove    = route("documents.move")
 	rGrantsCreate    = route("grants.create")
 	rGrantsList      = route("grants.list")
 	rGrantsMine      = route("grants.mine")
