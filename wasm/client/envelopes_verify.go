@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/seal"
 	"vellum.dev/vellum/keys/seallog"
 	"vellum.dev/vellum/protocol"
@@ -96,22 +98,41 @@ func (f SealFailure) String() string {
 	return b.String()
 }
 
-// detail is the innermost message of err without the package prefixes,
-// which the kind already says.
+// detail is what err says beyond its sentinels: the error's message split
+// at ": ", without package names and without the sentinels' own words,
+// which the kind already says ("1 proof hashes, index 6 of 7 needs 2").
 func detail(err error) string {
 	if err == nil {
 		return ""
 	}
 	var se *seal.SignerError
 	if errors.As(err, &se) {
-		err = se.Err
+		err = se.Err // the signer is named apart, counted from 1
 	}
-	s := err.Error()
-	for _, p := range []string{"seal: ", "seallog: ", "client: "} {
-		s = strings.ReplaceAll(s, p, "")
+	var keep []string
+	for _, seg := range strings.Split(err.Error(), ": ") {
+		if !sentinelWords[seg] && !slices.Contains(keep, seg) {
+			keep = append(keep, seg)
+		}
 	}
-	return s
+	return strings.Join(keep, ": ")
 }
+
+// sentinelWords holds the segments of every sentinel's message, and the
+// package names that prefix them.
+var sentinelWords = func() map[string]bool {
+	m := map[string]bool{"seal": true, "seallog": true, "client": true, "keys": true}
+	errs := []error{seal.ErrProofInvalid, seal.ErrMalformed, seallog.ErrMalformed, keys.ErrBadSignature}
+	for _, k := range kinds {
+		errs = append(errs, k.err)
+	}
+	for _, e := range errs {
+		for _, seg := range strings.Split(e.Error(), ": ") {
+			m[seg] = true
+		}
+	}
+	return m
+}()
 
 // SealCheck is the outcome of checking a document against its .seal file.
 type SealCheck struct {
@@ -178,7 +199,7 @@ func CheckSealDigest(digest [32]byte, sealFile []byte, logKey note.Verifier) *Se
 	}
 	rep, err := seal.VerifyDigest(digest, sealFile, logKey)
 	c.Report = rep
-	for _, e := range split(err) {
+	for _, e := range failures(rep, err) {
 		c.Failures = append(c.Failures, failure(e, logKey == nil))
 	}
 	if rep != nil && rep.Log != nil {
@@ -192,17 +213,17 @@ func CheckSealDigest(digest [32]byte, sealFile []byte, logKey note.Verifier) *Se
 	return c
 }
 
-// split undoes errors.Join.
-func split(err error) []error {
+// failures lists the failures VerifyDigest found. With a report, its error
+// is errors.Join of one error per failure; without one, the .seal file did
+// not parse and its error is one failure. (Only that one level is split: a
+// single failure may itself wrap two errors, as "proof invalid: root
+// mismatch" does.)
+func failures(rep *seal.Report, err error) []error {
 	if err == nil {
 		return nil
 	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, split(e)...)
-		}
-		return out
+	if j, ok := err.(interface{ Unwrap() []error }); ok && rep != nil {
+		return j.Unwrap()
 	}
 	return []error{err}
 }
@@ -332,15 +353,15 @@ func (c *SealCheck) WriteText(w io.Writer) error {
 			}
 			ew.printf("  %d. %s, %s\n", i+1, quoteControl(who), kind)
 			ew.printf("     key %s\n", s.Signer.Key)
-			if s.SignedAt.IsZero() {
-				ew.printf("     no signature\n")
-			} else {
+			switch {
+			case s.SignedAt.IsZero():
+				ew.printf("     signature MISSING\n")
+			case s.Err == nil:
 				ew.printf("     signed %s, attested by the server: %s\n", s.SignedAt.UTC().Format(time.RFC3339), s.Attestation)
-			}
-			if s.Err == nil {
 				ew.printf("     signature OK\n")
-			} else {
-				ew.printf("     signature FAILED: %s\n", detail(s.Err))
+			default:
+				ew.printf("     signed %s, attested by the server: %s\n", s.SignedAt.UTC().Format(time.RFC3339), s.Attestation)
+				ew.printf("     signature FAILED: %s\n", failure(s.Err, false).String())
 			}
 		}
 		ew.printf("Log       key %s\n", orNone(c.LogKey))
