@@ -4,9 +4,14 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/valyala/fasthttp"
 )
@@ -31,12 +36,43 @@ var contentTypes = map[string]string{
 	".sha256":      "text/plain; charset=utf-8",
 }
 
+// appRoutes are paths the web app handles itself (links that e-mails carry,
+// such as an invitation's /invite/<id>#<token>): each is served index.html.
+var appRoutes = []string{"/invite/"}
+
+// compressible lists the types worth gzip: text and the WebAssembly module
+// (about 4× smaller).
+var compressible = map[string]bool{".html": true, ".js": true, ".css": true, ".wasm": true, ".json": true, ".svg": true, ".txt": true}
+
+// gzipped caches compressed bodies by the SHA-256 of their content, so a
+// file is compressed once per process, and a changed file never gets a
+// stale body.
+var gzipped sync.Map // [32]byte → []byte
+
+func gzipOf(body []byte, sum [32]byte) []byte {
+	if v, ok := gzipped.Load(sum); ok {
+		return v.([]byte)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // the level is valid
+	zw.Write(body)
+	zw.Close()
+	out := buf.Bytes()
+	if len(out) >= len(body) {
+		out = nil // not worth it
+	}
+	gzipped.Store(sum, out)
+	return out
+}
+
 // StaticHandler serves the files of fsys (web/static, or a copy of it with
-// the generated files) by path: GET and HEAD only, "/" as index.html, no
-// directory listings, no file or directory whose name starts with ".".
-// Responses say Cache-Control: no-cache, so the browser revalidates and a new
-// module is never mixed with an old worker. Security headers are not set
-// here: server/httpd adds them to every response.
+// the generated files) by path: GET and HEAD only, "/" and the app's routes
+// as index.html, no directory listings, no file or directory whose name
+// starts with ".". Responses say Cache-Control: no-cache with a strong ETag
+// (the content's SHA-256), so the browser revalidates cheaply and a new
+// module is never mixed with an old worker; text and WebAssembly go gzipped
+// to browsers that accept it. Security headers are not set here:
+// server/httpd adds them to every response.
 func StaticHandler(fsys fs.FS) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		if !ctx.IsGet() && !ctx.IsHead() {
@@ -60,15 +96,49 @@ func StaticHandler(fsys fs.FS) fasthttp.RequestHandler {
 			ctx.Error("not found", fasthttp.StatusNotFound)
 			return
 		}
+		sum := sha256.Sum256(body)
+		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 		ctx.SetContentType(typ)
 		ctx.Response.Header.Set("Cache-Control", "no-cache")
+		ctx.Response.Header.Set("ETag", etag)
+		if compressible[path.Ext(name)] {
+			ctx.Response.Header.Set("Vary", "Accept-Encoding")
+		}
+		if match := string(ctx.Request.Header.Peek("If-None-Match")); match != "" && etagMatches(match, etag) {
+			ctx.SetStatusCode(fasthttp.StatusNotModified)
+			return
+		}
+		if compressible[path.Ext(name)] && len(body) > 1024 && ctx.Request.Header.HasAcceptEncoding("gzip") {
+			if gz := gzipOf(body, sum); gz != nil {
+				ctx.Response.Header.Set("Content-Encoding", "gzip")
+				ctx.SetBody(gz)
+				return
+			}
+		}
 		ctx.SetBody(body)
 	}
+}
+
+// etagMatches reports whether an If-None-Match list names etag (weak or
+// strong: for GET the weak comparison applies, RFC 9110 §13.1.2).
+func etagMatches(list, etag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // fileName maps a request path to a name in the file system, refusing
 // anything that is not a plain, visible, valid path.
 func fileName(p string) (string, bool) {
+	for _, r := range appRoutes {
+		if rest, ok := strings.CutPrefix(p, r); ok && rest != "" && !strings.ContainsAny(rest, "/.") {
+			return "index.html", true
+		}
+	}
 	name := strings.TrimPrefix(p, "/")
 	if name == "" {
 		name = "index.html"

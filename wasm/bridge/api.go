@@ -196,6 +196,23 @@ func newAPI(b *bridge) js.Value {
 		return js.Undefined(), b.abort(h)
 	})
 
+	// The account functions: each checks its arguments now and runs on a
+	// goroutine of its own (async.go), so several may be in flight.
+	newApp().register(func(name string, fn func(args argv) (runner, error)) {
+		api.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
+			defer func() {
+				if r := recover(); r != nil {
+					ret = reject(errorf(CodeInternal, "bridge: internal error in %s", name))
+				}
+			}()
+			run, err := fn(argv(args))
+			if err != nil {
+				return reject(err)
+			}
+			return promise(name, run)
+		}))
+	})
+
 	jsObject.Call("freeze", api)
 	return api
 }
@@ -210,10 +227,7 @@ func keyInfo(h handle, recipient string) map[string]any {
 
 // reject returns a Promise rejected with a VellumError for err.
 func reject(err error) js.Value {
-	e := jsError.New(messageOf(err))
-	e.Set("name", "VellumError")
-	e.Set("code", string(codeOf(err)))
-	return jsPromise.Call("reject", e)
+	return jsPromise.Call("reject", jsErrorOf(err))
 }
 
 func arity(args []js.Value, lo, hi int) error {

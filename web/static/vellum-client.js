@@ -28,12 +28,17 @@ const MAX_PUSH = 1 << 20;
 const WINDOW = 2;
 
 export class VellumError extends Error {
-  constructor(code, message) {
+  constructor(code, message, extra) {
     super(message);
     this.name = "VellumError";
     this.code = code;
+    // A device verification says where the code went and until when.
+    if (extra && typeof extra.sentTo === "string") this.sentTo = extra.sentTo;
+    if (extra && typeof extra.expiresAt === "string") this.expiresAt = extra.expiresAt;
   }
 }
+
+const errorOf = (e) => new VellumError(e.code, e.message, e);
 
 // toBytes returns a Uint8Array view of a chunk, or throws a TypeError.
 function toBytes(chunk) {
@@ -70,6 +75,7 @@ export class VellumClient {
   #worker;
   #next = 1;
   #pending = new Map();
+  #listeners = new Map(); // request id → {onProgress, onEnd} of a long operation
   #fatal = null;
 
   // workerURL defaults to worker.js next to this module.
@@ -89,11 +95,22 @@ export class VellumClient {
       this.#die(msg.error);
       return;
     }
+    if (msg && (msg.type === "progress" || msg.type === "end")) {
+      const l = this.#listeners.get(msg.id);
+      if (!l) return;
+      if (msg.type === "progress") {
+        if (l.onProgress) l.onProgress(msg.done, msg.total);
+      } else {
+        this.#listeners.delete(msg.id);
+        if (l.onEnd) l.onEnd(msg.error ? errorOf(msg.error) : null);
+      }
+      return;
+    }
     const p = msg && this.#pending.get(msg.id);
     if (!p) return;
     this.#pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
-    else p.reject(new VellumError(msg.error.code, msg.error.message));
+    else p.reject(errorOf(msg.error));
   }
 
   #die(error, quiet = false) {
@@ -103,17 +120,42 @@ export class VellumClient {
     if (!quiet) console.error(this.#fatal.message);
     for (const p of this.#pending.values()) p.reject(this.#fatal);
     this.#pending.clear();
+    for (const l of this.#listeners.values()) if (l.onEnd) l.onEnd(this.#fatal);
+    this.#listeners.clear();
     this.#worker.terminate();
   }
 
-  // call sends one request. transfer lists ArrayBuffers to move, not copy.
-  call(op, args = [], transfer = []) {
-    if (this.#fatal) return Promise.reject(this.#fatal);
+  // call sends one request. transfer lists ArrayBuffers (or a source
+  // ReadableStream) to move, not copy.
+  call(op, args = [], transfer = []) { return this.#send(op, args, transfer).result; }
+
+  // #send sends one request and returns its id with the Promise of its
+  // result; listeners get a long operation's progress and end messages.
+  #send(op, args, transfer = [], listeners = null) {
+    if (this.#fatal) return { id: 0, result: Promise.reject(this.#fatal) };
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    if (listeners) this.#listeners.set(id, listeners);
+    const result = new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ id, op, args }, transfer);
     });
+    // A failed request never ends a stream: drop its listeners.
+    result.catch(() => this.#listeners.delete(id));
+    return { id, result };
+  }
+
+  // #long runs a long operation with progress and cancellation: an
+  // AbortSignal's abort sends "cancel" for it, and the call then fails with
+  // code "cancelled".
+  #long(op, args, { onProgress, signal, transfer = [], onEnd } = {}) {
+    if (signal && signal.aborted) return { id: 0, result: Promise.reject(new VellumError("cancelled", "the operation was cancelled")) };
+    const { id, result } = this.#send(op, args, transfer, { onProgress, onEnd });
+    if (signal) {
+      const abort = () => { this.call("cancel", [id]).catch(() => {}); };
+      signal.addEventListener("abort", abort, { once: true });
+      result.finally(() => signal.removeEventListener("abort", abort)).catch(() => {});
+    }
+    return { id, result };
   }
 
   // info() → {version: {api, go, revision, modified}, sha256, maxPush}:
@@ -297,8 +339,117 @@ export class VellumClient {
     return (await this.call("finish", [h])).sha256;
   }
 
+  // ---- The account API (wasm/bridge/app.go, wasm/client). ----
+  // Each method returns a Promise; a failure is a VellumError whose code is
+  // the server's ("auth_failed", "forbidden", ...) or the client's
+  // ("network", "no_access", "pin_mismatch", ...): see wasm/README.md.
+
+  // session() → {accountId, email, unlocked, fingerprint} or null.
+  session() { return this.call("session"); }
+  // register(email, password) → {codeExpiresAt}; the server e-mails a code.
+  register(email, password) { return this.call("register", [email, password]); }
+  // finishRegistration(code) → {recoveryCode, session, warning?}: show the
+  // recovery code once; it is never available again.
+  finishRegistration(code) { return this.call("finishRegistration", [code]); }
+  // login(email, password) → session. Fails with "device_verification"
+  // (error.sentTo) when this browser is new: then verifyDevice(code).
+  login(email, password) { return this.call("login", [email, password]); }
+  verifyDevice(code) { return this.call("verifyDevice", [code]); }
+  resendDeviceCode() { return this.call("resendDeviceCode"); }
+  unlockWithRecoveryCode(code) { return this.call("unlockWithRecoveryCode", [code]); }
+  changePassword(password) { return this.call("changePassword", [password]); }
+  logout(everywhere = false) { return this.call("logout", [everywhere]); }
+
+  tenants() { return this.call("tenants"); }
+  tenant(tenantId) { return this.call("tenant", [tenantId]); }
+  createTenant(name) { return this.call("createTenant", [name]); }
+  // membership(tenantId) → {members: [{accountId, email, role, fingerprint, you}], ownerFingerprint, firstUse, pin, seq, recovery}
+  membership(tenantId) { return this.call("membership", [tenantId]); }
+  invite(tenantId, email, role) { return this.call("invite", [tenantId, email, role]); }
+  invites(tenantId) { return this.call("invites", [tenantId]); }
+  revokeInvite(tenantId, inviteId) { return this.call("revokeInvite", [tenantId, inviteId]); }
+  acceptInvite(inviteId, token) { return this.call("acceptInvite", [inviteId, token]); }
+  addMember(tenantId, inviteId) { return this.call("addMember", [tenantId, inviteId]); }
+  changeRole(tenantId, accountId, role) { return this.call("changeRole", [tenantId, accountId, role]); }
+  removeMember(tenantId, accountId) { return this.call("removeMember", [tenantId, accountId]); }
+
+  folders(tenantId, parentId = "") { return this.call("folders", [tenantId, parentId]); }
+  folder(tenantId, folderId) { return this.call("folder", [tenantId, folderId]); }
+  createFolder(tenantId, parentId, name) { return this.call("createFolder", [tenantId, parentId || "", name]); }
+  renameFolder(tenantId, folderId, name) { return this.call("renameFolder", [tenantId, folderId, name]); }
+  deleteFolder(tenantId, folderId) { return this.call("deleteFolder", [tenantId, folderId]); }
+  rewrapFolder(tenantId, folderId) { return this.call("rewrapFolder", [tenantId, folderId]); }
+
+  documents(tenantId, folderId) { return this.call("documents", [tenantId, folderId]); }
+  document(tenantId, documentId) { return this.call("document", [tenantId, documentId]); }
+  versions(tenantId, documentId) { return this.call("versions", [tenantId, documentId]); }
+  deleteDocument(tenantId, documentId) { return this.call("deleteDocument", [tenantId, documentId]); }
+  // renameDocument is a new version with the same content, streamed
+  // through the worker (the contract has no metadata-only update).
+  renameDocument(tenantId, documentId, name, { signal } = {}) {
+    return this.#long("renameDocument", [tenantId, documentId, name, {}], { signal }).result;
+  }
+
+  // upload(tenantId, folderId, source, {name, size, onProgress, signal}) →
+  // the new document. source is a File/Blob (its name and size are the
+  // defaults) or a ReadableStream of bytes (then size is required). It is
+  // read in the worker, encrypted and sent in chunks with backpressure:
+  // memory stays constant whatever the size. onProgress(done, total)
+  // counts plaintext bytes read.
+  upload(tenantId, folderId, source, { name, size, onProgress, signal } = {}) {
+    const { src, transfer, opts } = uploadSource(source, size);
+    const n = name ?? (source instanceof File ? source.name : undefined);
+    if (typeof n !== "string" || n === "") return Promise.reject(new VellumError("bad_argument", "a name is needed"));
+    return this.#long("upload", [tenantId, folderId, n, src, opts], { onProgress, signal, transfer }).result;
+  }
+
+  // uploadVersion(tenantId, documentId, source, {size, onProgress, signal}):
+  // a new version under the same document key and name.
+  uploadVersion(tenantId, documentId, source, { size, onProgress, signal } = {}) {
+    const { src, transfer, opts } = uploadSource(source, size);
+    return this.#long("uploadVersion", [tenantId, documentId, src, opts], { onProgress, signal, transfer }).result;
+  }
+
+  // download(tenantId, documentId, {version, onProgress, signal}) →
+  // {documentId, version, name, type, size, created, stream, done}: stream
+  // is a ReadableStream of the plaintext, decrypted in the worker as it is
+  // read (no byte before its chunk authenticates); done settles when the
+  // stream ends: resolved, or rejected with the VellumError that broke it
+  // (a consumer MUST then discard what it got).
+  async download(tenantId, documentId, { version, onProgress, signal } = {}) {
+    let settle;
+    const done = new Promise((resolve, reject) => { settle = (e) => (e ? reject(e) : resolve()); });
+    done.catch(() => {});
+    const { result } = this.#long("download", [tenantId, documentId, version ? { version } : {}],
+      { onProgress, signal, onEnd: settle });
+    const d = await result;
+    return { ...d, done };
+  }
+
+  // share(tenantId, {kind: "folder"|"document", id}, accountId) → grants:
+  // the key is wrapped in this browser to the member's key from the
+  // tenant's checked membership chain.
+  share(tenantId, object, accountId) { return this.call("share", [tenantId, object.kind, object.id, accountId]); }
+  grants(tenantId, objectId) { return this.call("grants", [tenantId, objectId]); }
+  revoke(tenantId, grantId) { return this.call("revoke", [tenantId, grantId]); }
+  requestAccess(tenantId, object, message = "") { return this.call("requestAccess", [tenantId, object.kind, object.id, message]); }
+  pendingRequests(tenantId) { return this.call("pendingRequests", [tenantId]); }
+  // approve wraps the key in this browser to the requester.
+  approve(tenantId, requestId) { return this.call("approve", [tenantId, requestId]); }
+  deny(tenantId, requestId, reason = "") { return this.call("deny", [tenantId, requestId, reason]); }
+  auditLog(tenantId, cursor = "") { return this.call("auditLog", [tenantId, cursor]); }
+
   // terminate stops the worker; every later call fails with "unavailable".
   terminate() { this.#die({ code: "unavailable", message: "Vellum worker terminated" }, true); }
+}
+
+// uploadSource prepares an upload's source: a Blob goes as is (it is
+// cloned by reference, not copied); a ReadableStream is transferred, and
+// needs its size.
+function uploadSource(source, size) {
+  if (source instanceof Blob) return { src: source, transfer: [], opts: size === undefined ? {} : { size } };
+  if (source instanceof ReadableStream) return { src: source, transfer: [source], opts: { size } };
+  throw new TypeError("expected a Blob, a File or a ReadableStream");
 }
 
 let shared = null;

@@ -4,11 +4,15 @@
 // page holds numeric handles, and a key leaves only wrapped to a recipient.
 //
 // Protocol (vellum-client.js is its only user):
-//   page → worker  {id, op, args}            ArrayBuffers of chunks transferred
-//   worker → page  {id, ok: true, value}     ArrayBuffers of results transferred
-//                  {id, ok: false, error: {code, message}}
+//   page → worker  {id, op, args}            ArrayBuffers of chunks, a source ReadableStream transferred
+//   worker → page  {id, ok: true, value}     ArrayBuffers of results, a download's stream transferred
+//                  {id, ok: false, error: {code, message, ...}}
+//                  {type: "progress", id, done, total}   an upload's or download's progress
+//                  {type: "end", id, error}               a download stream ended (error null) or failed
 //                  {type: "fatal", error: {code, message}}   the worker is unusable
-// Requests are handled one at a time, in order of arrival.
+// The data-stream operations (OPS) are handled one at a time, in order of
+// arrival; the account operations (APP_OPS) run concurrently, each on its
+// own goroutine in the module, and settle in any order.
 
 import "./wasm_exec.js"; // defines globalThis.Go; copied from the Go toolchain at build time
 
@@ -20,6 +24,29 @@ const OPS = new Set([
   "generateKey", "recipient", "releaseKey", "wrapKey", "unwrapKey",
   "encryptStart", "decryptStart", "hashStart", "push", "finish", "abort",
 ]);
+
+// The account functions (wasm/bridge/app.go). Each runs concurrently.
+const APP_OPS = new Set([
+  "session", "register", "finishRegistration", "login", "verifyDevice", "resendDeviceCode",
+  "unlockWithRecoveryCode", "changePassword", "logout",
+  "tenants", "tenant", "createTenant", "membership", "invite", "invites", "revokeInvite",
+  "acceptInvite", "addMember", "changeRole", "removeMember",
+  "folders", "folder", "createFolder", "renameFolder", "deleteFolder", "rewrapFolder",
+  "documents", "document", "versions", "deleteDocument", "renameDocument",
+  "upload", "uploadVersion", "download",
+  "share", "grants", "revoke", "requestAccess", "pendingRequests", "approve", "deny",
+  "auditLog", "cancel", "benchInside",
+]);
+
+// Long operations: where their options object is, and what the worker adds
+// to it: the request id as the op number that "cancel" names, and callbacks
+// that post progress and the end of a download stream to the page.
+const LONG_OPS = {
+  upload: { at: 4, progress: true },
+  uploadVersion: { at: 3, progress: true },
+  download: { at: 2, progress: true, end: true },
+  renameDocument: { at: 3 },
+};
 
 let fatal = null; // the {code, message} that made the worker unusable
 
@@ -56,18 +83,20 @@ const ready = (async () => {
 })();
 ready.catch((e) => die(`could not start: ${e && e.message}`));
 
-// Uint8Arrays made by the module own their whole buffer: transfer them.
+// Uint8Arrays made by the module own their whole buffer: transfer them; a
+// download's ReadableStream must be transferred.
 function transferables(value) {
   const out = [];
   const add = (v) => {
     if (v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) out.push(v.buffer);
+    if (v instanceof ReadableStream) out.push(v);
   };
   add(value);
   if (value && typeof value === "object" && !(value instanceof Uint8Array)) Object.values(value).forEach(add);
   return out;
 }
 
-async function handle({ op, args }) {
+async function handle({ id, op, args }) {
   const { api, memory, sha256 } = await ready;
   switch (op) {
     case "info":
@@ -77,9 +106,34 @@ async function handle({ op, args }) {
       // latter is what the worker really holds, and it never shrinks.
       return { ...api.memStats(), wasmMemory: memory.buffer.byteLength };
   }
-  if (!OPS.has(op)) throw Object.assign(new Error(`unknown operation ${String(op).slice(0, 40)}`), { code: "bad_argument" });
+  if (!OPS.has(op) && !APP_OPS.has(op)) throw Object.assign(new Error(`unknown operation ${String(op).slice(0, 40)}`), { code: "bad_argument" });
   if (!Array.isArray(args)) throw Object.assign(new Error("args must be an array"), { code: "bad_argument" });
+  const long = LONG_OPS[op];
+  if (long) {
+    args = args.slice();
+    const given = args[long.at];
+    if (given !== undefined && given !== null && typeof given !== "object") {
+      throw Object.assign(new Error("options must be an object"), { code: "bad_argument" });
+    }
+    const o = { ...given, op: id };
+    if (long.progress) o.onProgress = (done, total) => self.postMessage({ type: "progress", id, done, total });
+    if (long.end) o.onEnd = (e) => self.postMessage({ type: "end", id, error: e ? plainError(e) : null });
+    args[long.at] = o;
+  }
   return api[op](...args);
+}
+
+// plainError is what crosses postMessage of a failure: the code, the
+// message and the few plain properties the module sets (a device
+// verification's masked address and expiry). Messages never hold secrets
+// (see wasm/bridge/codes.go).
+function plainError(e) {
+  const out = {
+    code: e && typeof e.code === "string" ? e.code : "internal",
+    message: e && typeof e.message === "string" ? e.message : String(e),
+  };
+  for (const k of ["sentTo", "expiresAt"]) if (e && typeof e[k] === "string") out[k] = e[k];
+  return out;
 }
 
 let queue = Promise.resolve();
@@ -87,7 +141,7 @@ let queue = Promise.resolve();
 self.addEventListener("message", (ev) => {
   const msg = ev.data;
   if (!msg || typeof msg.id !== "number") return;
-  queue = queue.then(async () => {
+  const run = async () => {
     if (fatal) {
       self.postMessage({ id: msg.id, ok: false, error: fatal });
       return;
@@ -102,11 +156,11 @@ self.addEventListener("message", (ev) => {
       }
       // A VellumError from the module carries a code; anything else is a
       // bug here. Messages never hold secrets (see wasm/bridge/codes.go).
-      const code = e && typeof e.code === "string" ? e.code : "internal";
-      const message = e && typeof e.message === "string" ? e.message : String(e);
-      self.postMessage({ id: msg.id, ok: false, error: { code, message } });
+      self.postMessage({ id: msg.id, ok: false, error: plainError(e) });
     }
-  });
+  };
+  if (APP_OPS.has(msg.op)) run(); // concurrently: the module settles them in any order
+  else queue = queue.then(run);
 });
 
 self.addEventListener("error", (ev) => die(`uncaught error: ${ev.message}`));

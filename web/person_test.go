@@ -1,0 +1,266 @@
+//go:build !js
+
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"vellum.dev/vellum/internal/browsertest"
+)
+
+// person is one user in their own headless Chromium (own profile, so own
+// IndexedDB and trusted-device identity), driving the real pages.
+type person struct {
+	t        *testing.T
+	v        *vellumd
+	name     string
+	email    string
+	password string
+	recovery string
+	b        *browsertest.Browser
+
+	downloadDir string
+	mu          sync.Mutex
+	downloads   map[string]*browser.EventDownloadWillBegin // guid → begin
+	finished    chan *browser.EventDownloadProgress
+}
+
+func newPerson(t *testing.T, v *vellumd, name, email, password string) *person {
+	t.Helper()
+	p := &person{t: t, v: v, name: name, email: email, password: password,
+		downloadDir: t.TempDir(), downloads: make(map[string]*browser.EventDownloadWillBegin),
+		finished: make(chan *browser.EventDownloadProgress, 16)}
+	p.b = browsertest.Start(t, browsertest.Options{IgnoreCertificateErrors: true})
+	// Downloads go to a directory of the test, named by their GUID, and
+	// report their end.
+	if err := chromedp.ListenBrowser(p.b.Context(), func(ev any) {
+		switch e := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			p.mu.Lock()
+			p.downloads[e.GUID] = e
+			p.mu.Unlock()
+		case *browser.EventDownloadProgress:
+			if e.State != browser.DownloadProgressStateInProgress {
+				select {
+				case p.finished <- e:
+				default:
+				}
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if _, err := chromedp.CallBrowser(p.b.Context(), browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: p.downloadDir, EventsEnabled: &on,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(p.b.Context(), chromedp.EmulateViewport(1280, 860)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p *person) fatalf(format string, args ...any) {
+	p.t.Helper()
+	p.screenshot("failure-" + p.name)
+	p.t.Fatalf("%s: %s\nbrowser errors: %v", p.name, fmt.Sprintf(format, args...), p.b.Errors())
+}
+
+// do runs actions with a timeout.
+func (p *person) do(timeout time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.b.Context(), timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.fatalf("%s: %v", what, err)
+	}
+}
+
+// open loads a route of the app in a fresh page and waits for the app.
+func (p *person) open(route string) {
+	p.t.Helper()
+	p.navigate(p.v.url + "/#" + route)
+}
+
+func (p *person) navigate(url string) {
+	p.t.Helper()
+	p.do(30*time.Second, "navigate", chromedp.Navigate(url))
+	p.waitJS(60*time.Second, `document.documentElement.dataset.ready === "true"`)
+}
+
+// route moves to a route inside the running app (no reload).
+func (p *person) route(route string) {
+	p.t.Helper()
+	p.eval(fmt.Sprintf(`location.hash = %q`, route))
+	p.idle()
+}
+
+// idle waits until the current view finished rendering.
+func (p *person) idle() {
+	p.t.Helper()
+	p.waitJS(60*time.Second, `!document.querySelector("#view[aria-busy]") && document.documentElement.dataset.ready === "true"`)
+}
+
+func (p *person) fill(id, value string) {
+	p.t.Helper()
+	p.do(30*time.Second, "fill #"+id, chromedp.SetValue(chromedp.CSS("#"+id), value, chromedp.NodeVisible))
+}
+
+func (p *person) click(sel string) {
+	p.t.Helper()
+	p.do(30*time.Second, "click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+func (p *person) wait(sel string) {
+	p.t.Helper()
+	p.do(60*time.Second, "wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+func (p *person) text(sel string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.b.Context(), 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+	if err != nil {
+		p.fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// eval runs JavaScript in the page (awaiting a Promise) and decodes its value.
+func (p *person) eval(expr string) any {
+	p.t.Helper()
+	v, err := browsertest.Eval[any](p.b, 2*time.Minute, expr)
+	if err != nil {
+		p.fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript expression until it is truthy.
+func (p *person) waitJS(timeout time.Duration, expr string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.b.Context(), timeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		p.fatalf("waiting for %s: %v", expr, err)
+	}
+}
+
+// errorCode returns the code of the error shown in the form or banner.
+func (p *person) errorCode(sel string) string {
+	p.t.Helper()
+	p.wait(sel + " [data-code]")
+	v := p.eval(fmt.Sprintf(`document.querySelector(%q).dataset.code`, sel+" [data-code]"))
+	s, _ := v.(string)
+	return s
+}
+
+// screenshot saves the viewport to the artifacts folder.
+func (p *person) screenshot(name string) {
+	if path, err := p.b.Screenshot("e2e-" + name); err != nil {
+		p.t.Logf("screenshot %s: %v", name, err)
+	} else {
+		p.t.Logf("screenshot: %s", path)
+	}
+}
+
+// signUp creates the account through the sign-up page, with the code from
+// the e-mail, and keeps the recovery code shown once.
+func (p *person) signUp(shots bool) {
+	p.t.Helper()
+	p.open("/signup")
+	n := p.v.noticeCount()
+	p.fill("signup-email", p.email)
+	p.fill("signup-password", p.password)
+	p.fill("signup-confirm", p.password)
+	if shots {
+		p.screenshot("01-signup")
+	}
+	p.click("#signup-submit")
+	code := p.v.code(p.email, "sign-up code", n)
+	p.wait("#signup-code-input")
+	if shots {
+		p.screenshot("02-signup-code")
+	}
+	p.fill("signup-code-input", code)
+	p.click("#signup-code-submit")
+	p.wait("#recovery-code")
+	p.recovery = p.text("#recovery-code")
+	if p.recovery == "" {
+		p.fatalf("no recovery code shown")
+	}
+	if shots {
+		p.screenshot("03-recovery-code")
+	}
+	p.click("#recovery-saved")
+	p.click("#recovery-continue")
+	p.idle()
+}
+
+// logIn logs in through the login page; a new browser is confirmed with
+// the e-mailed code.
+func (p *person) logIn(newDevice bool, shots bool) {
+	p.t.Helper()
+	p.open("/login")
+	n := p.v.noticeCount()
+	p.fill("login-email", p.email)
+	p.fill("login-password", p.password)
+	if shots {
+		p.screenshot("10-login")
+	}
+	p.click("#login-submit")
+	if newDevice {
+		code := p.v.code(p.email, "sign-in code", n)
+		p.wait("#device-code")
+		if shots {
+			p.screenshot("11-login-new-device")
+		}
+		p.fill("device-code", code)
+		p.click("#device-submit")
+	}
+	p.waitJS(60*time.Second, `!location.hash.startsWith("#/login")`)
+	p.idle()
+}
+
+// download clicks sel, waits for the browser's download to finish and
+// returns the SHA-256 and size of the saved file.
+func (p *person) download(sel string) (string, int64) {
+	p.t.Helper()
+	p.click(sel)
+	select {
+	case e := <-p.finished:
+		if e.State != browser.DownloadProgressStateCompleted {
+			p.fatalf("download ended %s", e.State)
+		}
+		f, err := os.Open(filepath.Join(p.downloadDir, e.GUID))
+		if err != nil {
+			p.fatalf("download: %v", err)
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			p.fatalf("download: %v", err)
+		}
+		return hex.EncodeToString(h.Sum(nil)), n
+	case <-time.After(2 * time.Minute):
+		p.fatalf("the download did not finish")
+	}
+	return "", 0
+}
