@@ -475,7 +475,7 @@ func (g *Signing) checkRecord(rec *protocol.SealRecord, logKey note.Verifier, d 
 		return out, fmt.Errorf("%w: the seal is not this envelope's", ErrSealInvalid)
 	}
 	for i := range r.Signers {
-		if sameSigner(r.Signers[i].Signer, &v.signers[i]) != nil {
+		if sameSigner(r.Signers[i].Signer, &v.signers[i]) != nil || r.Signers[i].Signer.Key.String() != v.signers[i].VerifyKey {
 			return out, fmt.Errorf("%w: the seal's signer %d is not the envelope's", ErrSealInvalid, i+1)
 		}
 	}
