@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -400,8 +401,10 @@ func orNone(s string) string {
 }
 
 // quoteControl keeps names from a .seal file from writing terminal escape
-// sequences or fake report lines: the file is outside input. Names are
-// valid UTF-8 (keys/seal checks), so only control characters need care.
+// sequences, fake report lines or text reordered by bidirectional controls:
+// the file is outside input. Names are valid UTF-8 (keys/seal checks), so
+// control, format and line-separator characters are what need care; they
+// are written as Go escapes.
 func quoteControl(s string) string {
 	if !strings.ContainsFunc(s, isControl) {
 		return s
@@ -410,7 +413,9 @@ func quoteControl(s string) string {
 	return q[1 : len(q)-1]
 }
 
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
 
 type errWriter struct {
 	w   io.Writer

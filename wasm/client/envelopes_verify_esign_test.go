@@ -179,6 +179,7 @@ func TestQuoteControl(t *testing.T) {
 		"Dora Díaz":          "Dora Díaz",
 		"Eve\nResult  VALID": `Eve\nResult  VALID`,
 		"\x1b[2J":            `\x1b[2J`,
+		"Eve\u202egnp.exe":   `Eve\u202egnp.exe`,
 	} {
 		if got := quoteControl(in); got != want {
 			t.Errorf("quoteControl(%q) = %q, want %q", in, got, want)
