@@ -299,7 +299,8 @@ func (r *ReplaceLinkRequest) Validate() error {
 		needBytes("linkWrap", r.LinkWrap, MaxWrappedKey))
 }
 
-// Paths of the envelope routes that PendingRoutes adds.
+// Paths of the envelope routes that were pending (PendingRoutes) until the
+// server served them; they are in Routes now.
 const (
 	PathEnvelopeSign    = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/sign"
 	PathEnvelopeDecline = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/decline"
@@ -310,15 +311,7 @@ const (
 // list yet: the server registers exactly Routes and answers 501 for a
 // route without a handler, so each of these joins Routes (and the route
 // table of SPEC part 10) in the change that gives it its server handler.
-// Clients look a route up in Routes first, then here.
-//
-//   - envelopes.sign: a member signer submits their statement, signed with
-//     their keyring's key, with the session attestation.
-//   - envelopes.decline: a member signer declines, with a reason.
-//   - envelopes.link.replace: the sender gives an external signer a new
-//     link (lost SMS or e-mail, a locked link).
-var PendingRoutes = []Route{
-	route("envelopes.sign", rPost, PathEnvelopeSign, aMember).takes(req[SubmitSignatureRequest]).returns((*Envelope)(nil)),
-	route("envelopes.decline", rPost, PathEnvelopeDecline, aMember).takes(req[DeclineRequest]),
-	route("envelopes.link.replace", rPut, PathEnvelopeLink, aMember).takes(req[ReplaceLinkRequest]).returns((*SignerStatus)(nil)),
-}
+// Clients look a route up in Routes first, then here. It is empty: the
+// member routes envelopes.sign and envelopes.decline and the sender's
+// envelopes.link.replace joined Routes with their handlers.
+var PendingRoutes = []Route{}

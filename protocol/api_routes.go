@@ -213,6 +213,9 @@ var Routes = []Route{
 	route("envelopes.signers", rGet, PathEnvelopeSigners, aMember).returns((*SignerStatusList)(nil)),
 	route("envelopes.remind", rPost, PathEnvelopeRemind, aMember).takes(req[RemindRequest]),
 	route("envelopes.cancel", rPost, PathEnvelopeCancel, aMember).takes(req[CancelEnvelopeRequest]).returns((*Envelope)(nil)),
+	route("envelopes.sign", rPost, PathEnvelopeSign, aMember).takes(req[SubmitSignatureRequest]).returns((*Envelope)(nil)),
+	route("envelopes.decline", rPost, PathEnvelopeDecline, aMember).takes(req[DeclineRequest]),
+	route("envelopes.link.replace", rPut, PathEnvelopeLink, aMember).takes(req[ReplaceLinkRequest]).returns((*SignerStatus)(nil)),
 	route("envelopes.seal.upload", rPost, PathEnvelopeSeal, aMember).takes(req[SealUploadRequest]).returns((*SealRecord)(nil)),
 	route("envelopes.seal.get", rGet, PathEnvelopeSeal, aMember).returns((*SealRecord)(nil)),
 

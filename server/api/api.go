@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -112,6 +113,9 @@ type API struct {
 	used       usedTokens
 	webauthn   *webauthn.WebAuthn // nil: passkey routes answer 501
 	ceremonies ceremonies
+	// sealMu serializes seal uploads (h_envelopes_seal.go), so that an
+	// envelope's leaf is logged once.
+	sealMu sync.Mutex
 }
 
 // handler serves one route. It returns the JSON reply of a BodyJSON route
@@ -192,7 +196,8 @@ func (a *API) Unimplemented() []string {
 func (a *API) routeHandlers() map[string]handler {
 	m := map[string]handler{}
 	for _, set := range []map[string]handler{a.authHandlers(), a.accountHandlers(), a.tenantHandlers(),
-		a.folderHandlers(), a.documentHandlers(), a.grantHandlers(), a.auditHandlers(), a.logHandlers(), a.passkeyHandlers()} {
+		a.folderHandlers(), a.documentHandlers(), a.grantHandlers(), a.auditHandlers(), a.logHandlers(), a.passkeyHandlers(),
+		a.envelopeHandlers()} {
 		for k, v := range set {
 			m[k] = v
 		}
@@ -216,6 +221,8 @@ type call struct {
 	// Set for tenant routes.
 	tenant *store.Tenant
 	member *store.Member
+	// Set for signer-link routes (h_envelopes_links.go).
+	link *linkCall
 }
 
 // Handler returns the fasthttp handler of every path under

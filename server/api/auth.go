@@ -28,8 +28,7 @@ func (a *API) authorize(c *call) error {
 		}
 		return nil
 	case protocol.AuthSignerLink:
-		// Signer sessions come with envelopes; until then no token is one.
-		return ErrNoSignerID
+		return a.authorizeSigner(c)
 	case protocol.AuthSession, protocol.AuthTenantMember, protocol.AuthTenantAdmin:
 	default:
 		return protocol.Errorf(protocol.CodeInternal, "route without an authentication level")

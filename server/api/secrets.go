@@ -28,6 +28,8 @@ type secrets struct {
 	_       [0]func()
 	aead    cipher.AEAD
 	codeKey [32]byte
+	// signer seals signer sessions (h_envelopes_session.go).
+	signer cipher.AEAD
 }
 
 func newSecrets(secret []byte) (*secrets, error) {
@@ -45,6 +47,13 @@ func newSecrets(secret []byte) (*secrets, error) {
 	k.Destroy()
 	var err error
 	if s.aead, err = chacha20poly1305.NewX(kb); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	sk := keys.DeriveKey(secret, nil, protocol.LabelKDFSignerSession)
+	skb := sk.Bytes()
+	defer clear(skb)
+	sk.Destroy()
+	if s.signer, err = chacha20poly1305.NewX(skb); err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	ck := keys.DeriveKey(secret, nil, protocol.LabelKDFCodeMAC)
