@@ -4,7 +4,7 @@ GO ?= go
 GOROOT := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 # Packages whose tests also run compiled to WebAssembly under Node.
-WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/...
+WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/... ./cmd/vellum/...
 
 .PHONY: run build test test-go test-wasm vet fmt-check bench wasm
 
@@ -13,9 +13,10 @@ WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/...
 run: build
 	bin/vellumd -addr localhost:8443 -data ./data -secrets ./secrets
 
-## build: the wasm client first (vellumd embeds web/static), then vellumd and vellum.
+## build: the wasm client first (vellumd embeds web/static), then vellumd and the vellum CLI.
 build: wasm
 	$(GO) build -o bin/vellumd ./cmd/vellumd
+	$(GO) build -o bin/vellum ./cmd/vellum
 
 ## test: everything CI runs — vet, native tests, wasm tests under Node.
 test: fmt-check vet test-go test-wasm
