@@ -43,12 +43,18 @@ type testServer struct {
 	addr     string
 	dir      string
 	logs     *bytes.Buffer
+	logKey   *seallog.SignerKey
 	shutdown func()
 }
 
 type serverOptions struct {
 	tune        func(*api.Limits)
 	readTimeout time.Duration
+	// dir, if set, is the directory of a server started before (and shut
+	// down): the new server opens its database, as after a restart.
+	dir string
+	// logKey, if set, is the seal log's key (to keep it across a restart).
+	logKey *seallog.SignerKey
 }
 
 func startServerWith(t *testing.T, tune func(*api.Limits)) *testServer {
@@ -71,7 +77,10 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	if o == nil {
 		o = &serverOptions{}
 	}
-	dir := t.TempDir()
+	dir := o.dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	st, err := store.Open(filepath.Join(dir, "db"), &store.Options{MemTableSize: 4 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -85,9 +94,11 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logKey, err := seallog.GenerateKey("vellum.test/log")
-	if err != nil {
-		t.Fatal(err)
+	logKey := o.logKey
+	if logKey == nil {
+		if logKey, err = seallog.GenerateKey("vellum.test/log"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lg, err := seallog.NewLog(api.SealStorage(st), logKey)
 	if err != nil {
@@ -129,6 +140,7 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	_, port, _ := net.SplitHostPort(hs.Addr().String())
 	ts := &testServer{
 		t: t, base: "https://localhost:" + port, api: a, store: st, notices: rec, httpd: hs, addr: hs.Addr().String(), dir: dir, logs: logs,
+		logKey: logKey,
 		client: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: pool},
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
