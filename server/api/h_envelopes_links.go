@@ -54,13 +54,21 @@ func signerAD() []byte {
 	return append([]byte(protocol.LabelSignerSessionAD), 0x0a, signerTokenVersion)
 }
 
-func (s *secrets) sealSigner(cl *signerClaims) string {
+// signerPlaintext is the sealed part of a signer session.
+func signerPlaintext(cl *signerClaims) []byte {
 	pt := make([]byte, 0, signerClaimsLen)
 	pt = binary.BigEndian.AppendUint64(pt, uint64(cl.issued.Unix()))
 	pt = binary.BigEndian.AppendUint64(pt, uint64(cl.expires.Unix()))
 	pt = append(pt, cl.envelope[:]...)
 	pt = append(pt, cl.signer[:]...)
-	pt = binary.BigEndian.AppendUint64(pt, cl.gen)
+	return binary.BigEndian.AppendUint64(pt, cl.gen)
+}
+
+func (s *secrets) sealSigner(cl *signerClaims) string { return s.sealSignerPlaintext(signerPlaintext(cl)) }
+
+// sealSignerPlaintext seals pt as a signer session with a fresh random
+// nonce.
+func (s *secrets) sealSignerPlaintext(pt []byte) string {
 	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(pt)+s.signer.Overhead())
 	out[0] = signerTokenVersion
 	rand.Read(out[1:])
