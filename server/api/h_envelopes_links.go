@@ -64,7 +64,9 @@ func signerPlaintext(cl *signerClaims) []byte {
 	return binary.BigEndian.AppendUint64(pt, cl.gen)
 }
 
-func (s *secrets) sealSigner(cl *signerClaims) string { return s.sealSignerPlaintext(signerPlaintext(cl)) }
+func (s *secrets) sealSigner(cl *signerClaims) string {
+	return s.sealSignerPlaintext(signerPlaintext(cl))
+}
 
 // sealSignerPlaintext seals pt as a signer session with a fresh random
 // nonce.
