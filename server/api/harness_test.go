@@ -55,6 +55,8 @@ type serverOptions struct {
 	dir string
 	// logKey, if set, is the seal log's key (to keep it across a restart).
 	logKey *seallog.SignerKey
+	// now, if set, is the API's clock.
+	now func() time.Time
 }
 
 func startServerWith(t *testing.T, tune func(*api.Limits)) *testServer {
@@ -113,7 +115,7 @@ func startServer(t *testing.T, o *serverOptions) *testServer {
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, &lockedWriter{w: logs}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := api.New(api.Config{
 		Store: st, Sessions: sess, OPAQUE: osrv, Notifier: rec, SealLog: lg, Limits: *limits,
-		Logger: logger, Origin: "https://localhost",
+		Logger: logger, Origin: "https://localhost", Now: o.now,
 	})
 	if err != nil {
 		t.Fatal(err)
