@@ -471,6 +471,13 @@ func (a *API) envelopeCreate(c *call) (any, error) {
 			if m.Email != ns.Email {
 				return nil, badRequest("signer %d's e-mail address is not the one of the membership chain", i+1)
 			}
+			// A member signer reads the document through a grant, which
+			// the sender's client makes first.
+			if ok, err := holdsDocument(a.st.View, aid, d); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, badRequest("signer %d holds no key of the document: grant it to them first", i+1)
+			}
 			s.data.Account = aid
 			e.data.Members = append(e.data.Members, aid)
 		} else {
