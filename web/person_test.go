@@ -106,7 +106,9 @@ func (p *person) navigate(url string) {
 // route moves to a route inside the running app (no reload).
 func (p *person) route(route string) {
 	p.t.Helper()
-	p.eval(fmt.Sprintf(`location.hash = %q`, route))
+	// The same route again draws the view again (as a click on its link
+	// does in the app).
+	p.eval(fmt.Sprintf(`(() => { if (location.hash === "#" + %q) window.dispatchEvent(new HashChangeEvent("hashchange")); else location.hash = %q; return true; })()`, route, route))
 	p.idle()
 }
 
@@ -210,6 +212,7 @@ func (p *person) signUp(shots bool) {
 	}
 	p.click("#recovery-saved")
 	p.click("#recovery-continue")
+	p.waitJS(60*time.Second, `!location.hash.startsWith("#/signup")`)
 	p.idle()
 }
 

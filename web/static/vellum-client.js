@@ -384,11 +384,13 @@ export class VellumClient {
   document(tenantId, documentId) { return this.call("document", [tenantId, documentId]); }
   versions(tenantId, documentId) { return this.call("versions", [tenantId, documentId]); }
   deleteDocument(tenantId, documentId) { return this.call("deleteDocument", [tenantId, documentId]); }
-  // renameDocument is a new version with the same content, streamed
-  // through the worker (the contract has no metadata-only update).
+  // renameDocument seals new metadata to the document key; no content moves.
   renameDocument(tenantId, documentId, name, { signal } = {}) {
     return this.#long("renameDocument", [tenantId, documentId, name, {}], { signal }).result;
   }
+  // moveDocument wraps every version's key again, in the worker, to the
+  // destination folder's current key.
+  moveDocument(tenantId, documentId, folderId) { return this.call("moveDocument", [tenantId, documentId, folderId]); }
 
   // upload(tenantId, folderId, source, {name, size, onProgress, signal}) →
   // the new document. source is a File/Blob (its name and size are the

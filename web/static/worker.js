@@ -16,6 +16,20 @@
 
 import "./wasm_exec.js"; // defines globalThis.Go; copied from the Go toolchain at build time
 
+// Chromium sends a fetch body given as bytes (an ArrayBuffer view) many
+// times slower than the same bytes as a Blob: measured here, 4 MiB uploads
+// over loopback ran at 12-19 MB/s as a Uint8Array and at 156 MB/s as a
+// Blob made per request. Go's net/http (which the client uses, through
+// fetch) hands fetch a Uint8Array, so large bodies are wrapped in a Blob on
+// their way out. Nothing else about the request changes.
+const nativeFetch = self.fetch.bind(self);
+self.fetch = (input, init) => {
+  if (init && init.body instanceof Uint8Array && init.body.byteLength >= 64 << 10) {
+    init = { ...init, body: new Blob([init.body]) };
+  }
+  return nativeFetch(input, init);
+};
+
 const MODULE = new URL("./vellum.wasm", import.meta.url);
 
 // The functions of globalThis.vellum that the page may call. Anything else
@@ -32,7 +46,7 @@ const APP_OPS = new Set([
   "tenants", "tenant", "createTenant", "membership", "invite", "invites", "revokeInvite",
   "acceptInvite", "addMember", "changeRole", "removeMember",
   "folders", "folder", "createFolder", "renameFolder", "deleteFolder", "rewrapFolder",
-  "documents", "document", "versions", "deleteDocument", "renameDocument",
+  "documents", "document", "versions", "deleteDocument", "renameDocument", "moveDocument",
   "upload", "uploadVersion", "download",
   "share", "grants", "revoke", "requestAccess", "pendingRequests", "approve", "deny",
   "auditLog", "cancel", "benchInside",

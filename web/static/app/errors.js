@@ -46,6 +46,7 @@ const generic = {
   upload_lost: ["The upload could not be resumed.", "Start the upload again."],
   source_failed: ["The file could not be read.", "It may have been moved or deleted; choose it again."],
   cancelled: ["Cancelled.", null],
+  left_company: ["You are no longer a member of this company.", "Ask one of its admins to invite you again."],
   storage: ["This browser cannot store data for Vellum.", "Private browsing can block storage; Vellum then asks for an e-mailed code at every login."],
   wrong_key: ["This file cannot be decrypted with your key.", "It may have been altered. Do not use it; contact your admin."],
   truncated: ["The file was cut short in transit.", "Nothing was saved. Try the download again."],

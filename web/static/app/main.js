@@ -6,6 +6,7 @@
 
 import { h, $, banner, clearBanner, toast } from "./ui.js";
 import * as save from "./save.js";
+import { pruneTransfers } from "./transfers.js";
 import { state, vellum, go, setRender, refreshSession, loadCompanies, companyLinks } from "./state.js";
 import * as auth from "./views/auth.js";
 import * as companies from "./views/companies.js";
@@ -61,6 +62,7 @@ async function render() {
   const m = match(path);
   clearBanner();
   closeNav();
+  pruneTransfers();
   const view = $("#view");
   if (!m) {
     view.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, "Page not found"),
@@ -79,7 +81,7 @@ async function render() {
   try {
     const nodes = await m.view(m.params, query);
     if (seq !== renderSeq) return; // a newer navigation won
-    view.replaceChildren(...[nodes].flat());
+    view.replaceChildren(...[nodes].flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   } catch (e) {
     if (seq !== renderSeq) return;
     if (e && (e.code === "unauthenticated" || e.code === "not_logged_in")) {
@@ -88,8 +90,9 @@ async function render() {
       go("/login?next=" + encodeURIComponent(path));
       return;
     }
-    view.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, "This page could not be shown"));
-    banner(e, m.params.did ? "document" : m.params.fid ? "folder" : m.params.tid ? "company" : undefined);
+    view.replaceChildren(h("h1", { id: "page-title", tabindex: "-1" }, "This page could not be shown"),
+      h("p", null, h("a", { href: "#/" }, "Go to your companies")));
+    banner(e, (e && e.context) || (m.params.did ? "document" : m.params.fid ? "folder" : m.params.tid ? "company" : undefined));
   } finally {
     if (seq === renderSeq) view.removeAttribute("aria-busy");
   }

@@ -44,10 +44,25 @@ export async function company(tid) {
   const list = await loadCompanies();
   let c = list.find((t) => t.id === tid);
   if (!c) {
-    c = await vellum.tenant(tid); // fails with forbidden/not_found for a stranger
+    try {
+      c = await vellum.tenant(tid); // fails with forbidden/not_found for a stranger
+    } catch (e) {
+      e.context = "company"; // the failure is about the company, not the page's object
+      throw e;
+    }
     state.companies = null;
   }
   return c;
+}
+
+// stillMember checks, after a refusal, whether this account is still a
+// member of the company: if not, the refusal is about that, not about the
+// object, and the view says so.
+export async function stillMember(tid) {
+  const list = await loadCompanies(true).catch(() => null);
+  if (list && !list.some((c) => c.id === tid)) {
+    throw { code: "left_company", message: "" };
+  }
 }
 
 // membership returns the company's checked membership (members, roles,

@@ -29,8 +29,26 @@ function meter() {
 
 function panel() {
   const p = $("#transfers");
+  if (!p.dataset.wired) {
+    p.dataset.wired = "true";
+    $("#transfers-clear").addEventListener("click", () => {
+      for (const li of Array.from($("#transfer-list").children)) if (li.dataset.state !== "running") li.remove();
+      if (!$("#transfer-list").children.length) p.hidden = true;
+    });
+  }
   p.hidden = false;
   return $("#transfer-list");
+}
+
+// pruneTransfers drops rows that finished a while ago (on navigation), so
+// the panel shows what is going on, not a history.
+export function pruneTransfers() {
+  const list = $("#transfer-list");
+  const now = Date.now();
+  for (const li of Array.from(list.children)) {
+    if (li.dataset.state !== "running" && now - Number(li.dataset.ended || now) > 15000) li.remove();
+  }
+  if (!list.children.length) $("#transfers").hidden = true;
 }
 
 // item adds a row to the transfers panel and returns its controls.
@@ -41,7 +59,7 @@ function item(kind, name, total) {
   const cancel = h("button", { type: "button", class: "link", onclick: () => ctl.abort() }, "Cancel");
   const li = h("li", { class: "transfer", dataset: { kind, name, state: "running" } },
     h("p", { class: "transfer-name" }, h("span", { class: "kind" }, kind === "upload" ? "Upload" : "Download"), " ", name),
-    bar, status, cancel);
+    bar, cancel, status);
   panel().prepend(li);
   const m = meter();
   let last = { overall: 0 };
@@ -56,20 +74,23 @@ function item(kind, name, total) {
     },
     finish(text) {
       li.dataset.state = "done";
+      li.dataset.ended = String(Date.now());
       bar.value = bar.max;
       li.dataset.mbps = (last.overall / 1e6).toFixed(1);
       // An average over a blink is noise: shown from a megabyte on.
       status.textContent = text + (bar.max >= 1e6 && last.overall > 0 ? ` · average ${rate(last.overall)}` : "");
-      cancel.remove();
-      const close = h("button", { type: "button", class: "link", onclick: () => { li.remove(); if (!$("#transfer-list").children.length) $("#transfers").hidden = true; } }, "Clear");
-      li.append(close);
+      cancel.replaceWith(h("button", { type: "button", class: "link", "aria-label": `Clear ${name} from the list`, onclick: () => {
+        li.remove();
+        if (!$("#transfer-list").children.length) $("#transfers").hidden = true;
+      } }, "Clear"));
     },
     fail(e, context) {
       const cancelled = e && e.code === "cancelled";
       li.dataset.state = cancelled ? "cancelled" : "failed";
+      li.dataset.ended = String(Date.now());
       li.dataset.code = e && e.code ? e.code : "internal";
       status.replaceChildren(cancelled ? "Cancelled." : errorBox(e, context));
-      cancel.remove();
+      cancel.replaceWith(h("span"));
     },
   };
 }

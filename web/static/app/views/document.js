@@ -2,10 +2,10 @@
 // its versions and who it is shared with directly.
 
 import { h, page, bytes, when, toast, copyText, banner } from "../ui.js";
-import { vellum, go, rerender, company, membership, emailOf, isAdmin } from "../state.js";
+import { vellum, go, rerender, company, membership, emailOf, isAdmin, stillMember } from "../state.js";
 import * as transfers from "../transfers.js";
 import { shareDialog } from "../share.js";
-import { noAccess, renameDocument, deleteDocument } from "./files.js";
+import { noAccess, renameDocument, moveDocument, deleteDocument } from "./files.js";
 
 export async function view({ tid, did }) {
   const c = await company(tid);
@@ -13,15 +13,20 @@ export async function view({ tid, did }) {
   try {
     d = await vellum.document(tid, did);
   } catch (e) {
-    if (e.code === "forbidden" || e.code === "no_access") return noAccess({ tid, kind: "document", id: did, err: e, c });
+    if (e.code === "forbidden" || e.code === "no_access") {
+      await stillMember(tid);
+      return noAccess({ tid, kind: "document", id: did, err: e, c });
+    }
     throw e;
   }
   if (d.locked) return noAccess({ tid, kind: "document", id: did, err: d.error, c });
-  const [versions, grants, m] = await Promise.all([
+  const [versions, grants, m, folder] = await Promise.all([
     vellum.versions(tid, did),
     vellum.grants(tid, did).catch(() => []),
     membership(tid).catch(() => null),
+    vellum.folder(tid, d.folderId).catch(() => null),
   ]);
+  const folderName = folder && !folder.locked ? folder.name : "Folder";
 
   const input = h("input", { type: "file", id: "version-input", class: "visually-hidden", tabindex: "-1", "aria-hidden": "true" });
   input.addEventListener("change", async () => {
@@ -40,6 +45,7 @@ export async function view({ tid, did }) {
     h("button", { type: "button", class: "secondary", id: "upload-version", onclick: () => input.click() }, "Upload new version"),
     h("button", { type: "button", class: "secondary", id: "share-doc", onclick: () => shareDialog({ tid, kind: "document", id: did, name: d.name }).then((x) => x && rerender()) }, "Share"),
     h("button", { type: "button", class: "secondary", id: "rename-doc", onclick: () => renameDocument(tid, d, rerender) }, "Rename"),
+    h("button", { type: "button", class: "secondary", id: "move-doc", onclick: () => moveDocument(tid, d, rerender) }, "Move"),
     h("button", { type: "button", class: "secondary", id: "copy-doc-link", onclick: () => copyText(location.origin + "/#/c/" + tid + "/d/" + did, "Link") }, "Copy link"),
     h("button", { type: "button", class: "danger", id: "delete-doc", onclick: () => deleteDocument(tid, d, () => go(`/c/${tid}/f/${d.folderId}`)) }, "Delete"));
 
@@ -76,7 +82,7 @@ export async function view({ tid, did }) {
   return [
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("ol", null,
       h("li", null, h("a", { href: `#/c/${tid}` }, c.name || "Files")),
-      h("li", null, h("a", { href: `#/c/${tid}/f/${d.folderId}`, id: "back-to-folder" }, "Folder")),
+      h("li", null, h("a", { href: `#/c/${tid}/f/${d.folderId}`, id: "back-to-folder" }, folderName)),
       h("li", null, h("span", { "aria-current": "page" }, d.name)))),
     ...page(d.name), toolbar, input, facts,
     h("section", { class: "panel" }, h("h2", null, "Versions"),

@@ -4,7 +4,7 @@
 // dragging them onto the folder or with the Upload button.
 
 import { h, field, page, emptyState, bytes, when, toast, confirmDialog, formDialog, copyText, banner, errorBox } from "../ui.js";
-import { vellum, go, rerender, company, isAdmin } from "../state.js";
+import { vellum, go, rerender, company, isAdmin, stillMember } from "../state.js";
 import * as transfers from "../transfers.js";
 import { shareDialog, requestAccess } from "../share.js";
 
@@ -83,7 +83,10 @@ export async function folder({ tid, fid }) {
   try {
     f = await vellum.folder(tid, fid);
   } catch (e) {
-    if (e.code === "forbidden") return noAccess({ tid, kind: "folder", id: fid, err: e, c });
+    if (e.code === "forbidden") {
+      await stillMember(tid);
+      return noAccess({ tid, kind: "folder", id: fid, err: e, c });
+    }
     throw e;
   }
   if (f.locked) {
@@ -155,6 +158,7 @@ function docTable(tid, docs, refresh) {
         h("button", { type: "button", class: "secondary small download", onclick: () => transfers.download({ tid, doc: d }), "aria-label": `Download ${d.name}` }, "Download"),
         h("button", { type: "button", class: "secondary small share", onclick: () => shareDialog({ tid, kind: "document", id: d.id, name: d.name }), "aria-label": `Share ${d.name}` }, "Share"),
         h("button", { type: "button", class: "secondary small rename", onclick: () => renameDocument(tid, d, refresh), "aria-label": `Rename ${d.name}` }, "Rename"),
+        h("button", { type: "button", class: "secondary small move", onclick: () => moveDocument(tid, d, refresh), "aria-label": `Move ${d.name}` }, "Move"),
         h("button", { type: "button", class: "danger small delete", onclick: () => deleteDocument(tid, d, refresh), "aria-label": `Delete ${d.name}` }, "Delete"));
     return h("tr", { dataset: { name: d.locked ? "" : d.name, id: d.id } },
       h("th", { scope: "row" }, h("a", { href: docHref(tid, d.id) }, d.locked ? "🔒 Locked document" : d.name)),
@@ -173,7 +177,7 @@ function docTable(tid, docs, refresh) {
 export async function renameDocument(tid, d, after) {
   const r = await formDialog({
     title: `Rename “${d.name}”`,
-    intro: h("p", { class: "hint" }, "Renaming saves a new version with the same content under the new name; the content is decrypted and encrypted again in this browser."),
+    intro: h("p", { class: "hint" }, "The new name is encrypted in this browser; the server never sees it."),
     fields: [field({ label: "New name", name: "name", id: "rename-input", required: true, value: d.name, maxlength: "255" })],
     submit: "Rename",
     onSubmit: ({ name }) => {
@@ -184,6 +188,46 @@ export async function renameDocument(tid, d, after) {
   if (r) {
     toast(`Renamed to “${r.name}”.`);
     after();
+  }
+}
+
+// openFolders lists the folders this account can open, breadth first
+// (a bounded walk: each level is a request).
+async function openFolders(tid) {
+  const out = [];
+  let level = [{ id: "", path: "" }];
+  for (let depth = 0; depth < 6 && level.length && out.length < 200; depth++) {
+    const next = [];
+    for (const parent of level) {
+      const fs = await vellum.folders(tid, parent.id).catch(() => []);
+      for (const f of fs) {
+        if (f.locked) continue;
+        const path = parent.path ? `${parent.path} / ${f.name}` : f.name;
+        out.push({ id: f.id, path });
+        next.push({ id: f.id, path });
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+export async function moveDocument(tid, d, after) {
+  const folders = (await openFolders(tid)).filter((f) => f.id !== d.folderId);
+  if (!folders.length) {
+    toast("There is no other folder you can open to move it to.");
+    return;
+  }
+  const r = await formDialog({
+    title: `Move “${d.name}”`,
+    intro: h("p", { class: "hint" }, "Your browser wraps the document's keys to the destination folder's key: its members can open it, and the members of this folder no longer can."),
+    fields: [field({ label: "Destination folder", name: "folder", id: "move-folder", type: "select", required: true, options: folders.map((f) => [f.id, f.path]) })],
+    submit: "Move",
+    onSubmit: ({ folder }) => vellum.moveDocument(tid, d.id, folder),
+  });
+  if (r) {
+    toast(`Moved “${d.name}”.`);
+    after(r);
   }
 }
 
