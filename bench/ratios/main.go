@@ -5,7 +5,7 @@
 // Usage:
 //
 //	go test -run '^$' -bench . -benchmem ./keys/... | go run ./bench/ratios
-//	go run ./bench/ratios [-title T] [-date YYYY-MM-DD] [-allow-missing] file...
+//	go run ./bench/ratios [-table core|server] [-title T] [-date YYYY-MM-DD] [-allow-missing] file...
 //
 // The input is read strictly: a malformed benchmark line, or inputs from
 // different machines, is an error (exit 2). A row whose benchmark or
@@ -32,29 +32,49 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ratios", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	title := fs.String("title", "Crypto core (keys/...)", "heading of the report; empty for none")
+	tableName := fs.String("table", "core", "the rows to render: core (go test -bench ./keys/...) or server (bench/run-server.sh)")
+	title := fs.String("title", "", "heading of the report; empty for none (default: the table's name)")
 	date := fs.String("date", "", "date to print instead of the input's date: line")
 	allowMissing := fs.Bool("allow-missing", false, "exit 0 even if rows are missing")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	table, ok := tables[*tableName]
+	if !ok {
+		fmt.Fprintf(stderr, "ratios: no table %q (core, server)\n", *tableName)
+		return 2
+	}
+	titled := false
+	fs.Visit(func(f *flag.Flag) { titled = titled || f.Name == "title" })
+	if !titled {
+		*title = table.title
 	}
 	set, err := read(fs.Args(), stdin)
 	if err != nil {
 		fmt.Fprintln(stderr, "ratios:", err)
 		return 2
 	}
-	missing, err := Render(stdout, set, Core, Options{Title: *title, Date: *date})
+	missing, err := Render(stdout, set, table.rows, Options{Title: *title, Date: *date})
 	if err != nil {
 		fmt.Fprintln(stderr, "ratios:", err)
 		return 2
 	}
 	if missing > 0 {
-		fmt.Fprintf(stderr, "ratios: %d of %d rows missing (see the end of the table)\n", missing, len(Core))
+		fmt.Fprintf(stderr, "ratios: %d of %d rows missing (see the end of the table)\n", missing, len(table.rows))
 		if !*allowMissing {
 			return 1
 		}
 	}
 	return 0
+}
+
+// tables are the row sets -table chooses from, with their default titles.
+var tables = map[string]struct {
+	rows  []Row
+	title string
+}{
+	"core":   {Core, "Crypto core (keys/...)"},
+	"server": {Server, "Server (vellumd)"},
 }
 
 // read parses the named files, or stdin if there are none or the name is "-".

@@ -4,6 +4,7 @@
 //
 //	vellumd [-addr localhost:8443] [-data ./data] [-secrets DIR] [-cert FILE -key FILE]
 //	        [-origin https://host] [-smtp-addr host:587 -smtp-from ADDR ...] [-sms-url URL ...]
+//	        [-ip-rate 20]
 //
 // The Pebble database is <data>/db. The server's secrets — the OPAQUE
 // server key (whose OPRF seed makes a stolen database useless for testing
@@ -44,6 +45,7 @@ import (
 	"vellum.dev/vellum/server/api"
 	"vellum.dev/vellum/server/httpd"
 	"vellum.dev/vellum/server/notify"
+	"vellum.dev/vellum/server/ratelimit"
 	"vellum.dev/vellum/server/session"
 	"vellum.dev/vellum/server/store"
 	"vellum.dev/vellum/web"
@@ -53,7 +55,18 @@ type config struct {
 	addr, data, secrets, cert, key, origin, logOrigin string
 	smtpAddr, smtpFrom, smtpUser, smtpSecurity        string
 	smsURL, smsFrom                                   string
+	// ipRate is the API requests per second allowed to one client
+	// address, with a burst of ipBurstSeconds' worth.
+	ipRate int
 }
+
+// defaultIPRate and ipBurstSeconds are api.DefaultLimits' per-IP limit:
+// 20 requests a second, a burst of 600.
+const (
+	defaultIPRate  = 20
+	ipBurstSeconds = 30
+	maxIPRate      = 1_000_000_000
+)
 
 func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -79,6 +92,8 @@ func parseFlags(args []string) (*config, error) {
 	fset.StringVar(&c.smtpSecurity, "smtp-security", "starttls", "starttls, tls, or plaintext (a local relay only)")
 	fset.StringVar(&c.smsURL, "sms-url", "", "HTTPS SMS gateway endpoint (token in VELLUM_SMS_TOKEN); without it, SMS notices are printed on the console")
 	fset.StringVar(&c.smsFrom, "sms-from", "Vellum", "sender ID of SMS notices")
+	fset.IntVar(&c.ipRate, "ip-rate", defaultIPRate, "API requests per second per client address, with a burst of 30 seconds' worth. "+
+		"Behind a reverse proxy every client shares the proxy's address: raise it there")
 	// Environment first, flags over it.
 	var envErr error
 	fset.VisitAll(func(f *flag.Flag) {
@@ -97,6 +112,9 @@ func parseFlags(args []string) (*config, error) {
 	}
 	if fset.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fset.Arg(0))
+	}
+	if c.ipRate < 1 || c.ipRate > maxIPRate {
+		return nil, fmt.Errorf("-ip-rate must be between 1 and %d", maxIPRate)
 	}
 	if c.secrets == "" {
 		abs, err := filepath.Abs(c.data)
@@ -179,9 +197,13 @@ func serve(ctx context.Context, c *config, logger *slog.Logger, ready chan<- str
 	if err != nil {
 		return err
 	}
+	var limits api.Limits // zero fields take api.DefaultLimits
+	if c.ipRate != defaultIPRate {
+		limits.PerIP = ratelimit.New(ratelimit.Config{Burst: ipBurstSeconds * c.ipRate, Refill: time.Second / time.Duration(c.ipRate)})
+	}
 	a, err := api.New(api.Config{
 		Store: st, Sessions: sessions, OPAQUE: osrv, StateSecret: sec.state, Notifier: notifier, SealLog: lg,
-		Logger: logger, Origin: c.origin,
+		Limits: limits, Logger: logger, Origin: c.origin,
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,8 @@ func benchAPI(b *testing.B) (fasthttp.RequestHandler, string) {
 	b.Cleanup(func() { st.Close() })
 	sess, _ := session.New(session.Config{Keyset: session.NewKeyset(time.Now())})
 	osrv, _ := opaque.NewServer(opaque.NewServerKey())
-	a, err := api.New(api.Config{Store: st, Sessions: sess, OPAQUE: osrv, Notifier: &notify.Recorder{}, Limits: *generousLimits(st)})
+	a, err := api.New(api.Config{Store: st, Sessions: sess, OPAQUE: osrv, Notifier: &notify.Recorder{}, Limits: *generousLimits(st),
+		Logger: quietLogger(), Origin: "https://localhost"})
 	if err != nil {
 		b.Fatal(err)
 	}
