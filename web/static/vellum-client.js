@@ -441,6 +441,12 @@ export class VellumClient {
   deny(tenantId, requestId, reason = "") { return this.call("deny", [tenantId, requestId, reason]); }
   auditLog(tenantId, cursor = "") { return this.call("auditLog", [tenantId, cursor]); }
 
+  // benchInside(op, size) → {op, bytes, ms, heapSys, heapAlloc}: the Go code
+  // of an encrypt ("encrypt") or hash ("sha256") stream run over size bytes
+  // in a loop inside the worker, with no JavaScript boundary (the benchmark
+  // page's baseline).
+  benchInside(op, size) { return this.call("benchInside", [op, size]); }
+
   // terminate stops the worker; every later call fails with "unavailable".
   terminate() { this.#die({ code: "unavailable", message: "Vellum worker terminated" }, true); }
 }
