@@ -149,12 +149,22 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func TestHeaders(t *testing.T) {
 	url, client := serve(t)
 	for path, typ := range map[string]string{
-		"/selftest.html":    "text/html; charset=utf-8",
-		"/selftest.js":      "text/javascript; charset=utf-8",
-		"/worker.js":        "text/javascript; charset=utf-8",
-		"/vellum-client.js": "text/javascript; charset=utf-8",
-		"/wasm_exec.js":     "text/javascript; charset=utf-8",
-		"/vellum.wasm":      "application/wasm",
+		"/selftest.html":      "text/html; charset=utf-8",
+		"/selftest.js":        "text/javascript; charset=utf-8",
+		"/worker.js":          "text/javascript; charset=utf-8",
+		"/vellum-client.js":   "text/javascript; charset=utf-8",
+		"/wasm_exec.js":       "text/javascript; charset=utf-8",
+		"/vellum.wasm":        "application/wasm",
+		"/":                   "text/html; charset=utf-8",
+		"/index.html":         "text/html; charset=utf-8",
+		"/invite/abc":         "text/html; charset=utf-8",
+		"/app.css":            "text/css; charset=utf-8",
+		"/app/main.js":        "text/javascript; charset=utf-8",
+		"/app/views/files.js": "text/javascript; charset=utf-8",
+		"/sw.js":              "text/javascript; charset=utf-8",
+		"/favicon.svg":        "image/svg+xml",
+		"/bench/index.html":   "text/html; charset=utf-8",
+		"/vellum.wasm.sha256": "text/plain; charset=utf-8",
 	} {
 		resp, err := client.Get(url + path)
 		if err != nil {

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"testing"
 	"testing/fstest"
 
@@ -77,5 +80,83 @@ func TestStaticHandler(t *testing.T) {
 	}
 	if got := string(serve(t, h, "POST", "/").Header.Peek("Allow")); got != "GET, HEAD" {
 		t.Errorf("405 Allow %q", got)
+	}
+}
+
+// TestAppRoutes: the links e-mails carry (/invite/<id>#<token>) open the
+// app; nothing else new is served as the app.
+func TestAppRoutes(t *testing.T) {
+	fsys := fstest.MapFS{"index.html": {Data: []byte("<!doctype html>app")}}
+	h := StaticHandler(fsys)
+	for uri, status := range map[string]int{
+		"/invite/AbC-_123": 200,
+		"/invite/":         404,
+		"/invite/a/b":      404,
+		"/invite/a.js":     404,
+		"/invites/abc":     404,
+	} {
+		resp := serve(t, h, "GET", uri)
+		if resp.StatusCode() != status {
+			t.Errorf("GET %s: %d, want %d", uri, resp.StatusCode(), status)
+			continue
+		}
+		if status == 200 && string(resp.Body()) != "<!doctype html>app" {
+			t.Errorf("GET %s: body %q", uri, resp.Body())
+		}
+	}
+}
+
+// TestCaching: a strong ETag from the content, 304 for a matching
+// If-None-Match, and gzip for clients that accept it (decompressing to the
+// same bytes), never for kinds that do not compress.
+func TestCaching(t *testing.T) {
+	big := bytes.Repeat([]byte("export const x = 1;\n"), 1000)
+	fsys := fstest.MapFS{"app.js": {Data: big}, "logo.png": {Data: bytes.Repeat([]byte{1}, 4000)}}
+	h := StaticHandler(fsys)
+	resp := serve(t, h, "GET", "/app.js")
+	etag := string(resp.Header.Peek("ETag"))
+	if len(etag) < 10 || etag[0] != '"' || string(resp.Body()) != string(big) || len(resp.Header.Peek("Content-Encoding")) != 0 {
+		t.Fatalf("plain GET: ETag %q, encoding %q, %d bytes", etag, resp.Header.Peek("Content-Encoding"), len(resp.Body()))
+	}
+	if got := string(resp.Header.Peek("Vary")); got != "Accept-Encoding" {
+		t.Errorf("Vary %q", got)
+	}
+	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod("GET")
+		ctx.Request.SetRequestURI("/app.js")
+		ctx.Request.Header.Set("If-None-Match", inm)
+		h(&ctx)
+		if ctx.Response.StatusCode() != 304 || len(ctx.Response.Body()) != 0 {
+			t.Errorf("If-None-Match %s: %d with %d bytes, want 304", inm, ctx.Response.StatusCode(), len(ctx.Response.Body()))
+		}
+	}
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetMethod("GET")
+	ctx.Request.SetRequestURI("/app.js")
+	ctx.Request.Header.Set("If-None-Match", `"stale"`)
+	ctx.Request.Header.Set("Accept-Encoding", "br, gzip")
+	h(&ctx)
+	if ctx.Response.StatusCode() != 200 || string(ctx.Response.Header.Peek("Content-Encoding")) != "gzip" {
+		t.Fatalf("gzip GET: %d, encoding %q", ctx.Response.StatusCode(), ctx.Response.Header.Peek("Content-Encoding"))
+	}
+	if string(ctx.Response.Header.Peek("ETag")) != etag {
+		t.Error("the gzipped response has another ETag")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(ctx.Response.Body()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(plain, big) || len(ctx.Response.Body()) >= len(big) {
+		t.Errorf("gzip body: %v, %d bytes from %d compressed, want %d", err, len(plain), len(ctx.Response.Body()), len(big))
+	}
+	var png fasthttp.RequestCtx
+	png.Request.Header.SetMethod("GET")
+	png.Request.SetRequestURI("/logo.png")
+	png.Request.Header.Set("Accept-Encoding", "gzip")
+	h(&png)
+	if len(png.Response.Header.Peek("Content-Encoding")) != 0 || len(png.Response.Header.Peek("Vary")) != 0 {
+		t.Error("a PNG was gzipped")
 	}
 }
