@@ -53,6 +53,10 @@ func deviceLabel() string {
 	if nav := js.Global().Get("navigator"); nav.Truthy() && nav.Get("userAgent").Type() == js.TypeString {
 		ua = nav.Get("userAgent").String()
 	}
+	return labelOf(ua)
+}
+
+func labelOf(ua string) string {
 	browser := "A browser"
 	for _, b := range []struct{ token, name string }{
 		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"HeadlessChrome/", "Headless Chrome"},

@@ -73,6 +73,10 @@ const contextual = {
     auth_failed: ["That code is not right.", "Check the e-mail we sent and type the code again."],
     expired: ["That code has expired.", "Start the sign-up again."],
   },
+  recovery: {
+    malformed: ["That is not a recovery code.", "A recovery code is 28 letters and digits in groups of four, as shown at sign-up."],
+    too_large: ["That is not a recovery code.", "A recovery code is 28 letters and digits in groups of four, as shown at sign-up."],
+  },
   signup: {
     conflict: ["An account with this e-mail address may exist already.", "Log in instead, or check your e-mail."],
   },
