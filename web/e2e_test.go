@@ -309,11 +309,38 @@ func TestProduct(t *testing.T) {
 		t.Errorf("removed Bob fetching the new version: %v", got)
 	}
 
-	// Carol logs in from a new browser: the e-mailed code confirms it.
+	// Carol logs in from a new browser, with the keyboard only: the
+	// e-mailed code confirms the browser.
 	carol2 := newPerson(t, v, "carol-laptop", carol.email, carol.password)
-	carol2.logIn(true, true)
+	carol2.open("/login")
+	before = v.noticeCount()
+	carol2.do(30*time.Second, "type the login", chromedp.SendKeys(chromedp.CSS("#login-email"), carol.email),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), carol.password))
+	carol2.screenshot("23-login")
+	carol2.do(30*time.Second, "press Enter", chromedp.SendKeys(chromedp.CSS("#login-password"), "\r"))
+	code := v.code(carol.email, "sign-in code", before)
+	carol2.wait("#device-code")
+	if id := carol2.eval(`document.activeElement.id`); id != "device-code" {
+		t.Errorf("the device code step does not put the focus in its field (focus on %v)", id)
+	}
+	carol2.screenshot("24-login-new-device")
+	carol2.do(30*time.Second, "type the code", chromedp.SendKeys(chromedp.CSS("#device-code"), code+"\r"))
 	carol2.wait("#new-folder")
-	carol2.screenshot("23-after-new-device-login")
+	if id := carol2.eval(`document.activeElement.id`); id != "page-title" {
+		t.Errorf("after navigation the focus is on %v, not the page's heading", id)
+	}
+	carol2.screenshot("25-after-new-device-login")
+
+	// On a phone: the company menu folds behind a button.
+	alice.do(10*time.Second, "phone viewport", chromedp.EmulateViewport(390, 844))
+	alice.route("/c/" + tid)
+	alice.wait("#nav-toggle")
+	alice.screenshot("26-phone-files")
+	alice.click("#nav-toggle")
+	alice.wait("#nav-members")
+	alice.screenshot("27-phone-menu")
+	alice.click("#nav-members")
+	alice.wait("#members")
 
 	// The footer shows the bundle's fingerprint, and it is the one vellumd
 	// publishes and the one built.

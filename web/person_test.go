@@ -173,12 +173,78 @@ func (p *person) errorCode(sel string) string {
 	return s
 }
 
-// screenshot saves the viewport to the artifacts folder.
+// screenshot saves the viewport to the artifacts folder, and checks the
+// page's accessibility basics as it is.
 func (p *person) screenshot(name string) {
 	if path, err := p.b.Screenshot("e2e-" + name); err != nil {
 		p.t.Logf("screenshot %s: %v", name, err)
 	} else {
 		p.t.Logf("screenshot: %s", path)
+	}
+	if !strings.HasPrefix(name, "failure") {
+		p.checkA11y(name)
+	}
+}
+
+// a11yAudit lists what a page gets wrong of the basics a tool like axe
+// checks first: every visible form control has a label, every visible
+// button and link a name, every image an alt, one h1, a language, unique
+// ids, and text with WCAG AA contrast against its background (4.5:1, or 3:1
+// for large text).
+const a11yAudit = `(() => {
+	const problems = [];
+	const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) && getComputedStyle(el).visibility !== "hidden";
+	for (const el of document.querySelectorAll("input, select, textarea")) {
+		if (el.type === "hidden" || el.closest("[aria-hidden=true]") || !visible(el)) continue;
+		if (!((el.labels && el.labels.length) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby"))) problems.push("unlabelled " + el.tagName.toLowerCase() + "#" + el.id);
+	}
+	for (const el of document.querySelectorAll("button, a[href]")) {
+		if (!visible(el)) continue;
+		if (!(el.getAttribute("aria-label") || el.textContent || "").trim()) problems.push("unnamed " + el.outerHTML.slice(0, 80));
+	}
+	for (const img of document.querySelectorAll("img")) if (!img.hasAttribute("alt")) problems.push("img without alt");
+	const h1 = Array.from(document.querySelectorAll("h1")).filter(visible);
+	if (h1.length !== 1) problems.push(h1.length + " visible h1 elements");
+	if (!document.documentElement.lang) problems.push("no lang on html");
+	const ids = new Set();
+	for (const el of document.querySelectorAll("[id]")) { if (ids.has(el.id)) problems.push("duplicate id " + el.id); ids.add(el.id); }
+	const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+	const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+		.reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+	const background = (el) => {
+		for (let e = el; e; e = e.parentElement) {
+			const c = rgb(getComputedStyle(e).backgroundColor);
+			if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+		}
+		return [255, 255, 255];
+	};
+	const seen = new Set();
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+		const el = n.parentElement;
+		if (!el || !n.textContent.trim() || seen.has(el) || !visible(el) || el.closest("[aria-hidden=true], .visually-hidden, .toasts, button:disabled, dialog:not([open])")) continue;
+		seen.add(el);
+		const st = getComputedStyle(el);
+		if (Number(st.opacity) < 1) continue;
+		const fg = rgb(st.color), bg = background(el);
+		const [a, b] = [lum(fg.slice(0, 3)) + 0.05, lum(bg) + 0.05];
+		const ratio = Math.max(a, b) / Math.min(a, b);
+		const size = parseFloat(st.fontSize), bold = Number(st.fontWeight) >= 700;
+		const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+		if (ratio < need) problems.push("contrast " + ratio.toFixed(2) + " < " + need + ": " + JSON.stringify(n.textContent.trim().slice(0, 40)));
+	}
+	return problems;
+})()`
+
+func (p *person) checkA11y(page string) {
+	p.t.Helper()
+	v, err := browsertest.Eval[[]string](p.b, 30*time.Second, a11yAudit)
+	if err != nil {
+		p.t.Errorf("%s: accessibility audit of %s: %v", p.name, page, err)
+		return
+	}
+	for _, problem := range v {
+		p.t.Errorf("%s: accessibility of %s: %s", p.name, page, problem)
 	}
 }
 
