@@ -151,6 +151,21 @@ func TestProduct(t *testing.T) {
 	alice.wait(`#doc-table tr[data-name="notes.txt"]`)
 	alice.screenshot("07-folder")
 
+	// An upload cancelled from its row stops, and leaves no document.
+	copyPath := filepath.Join(files, "cancelled.bin")
+	if err := os.Link(bigPath, copyPath); err != nil {
+		t.Fatal(err)
+	}
+	alice.do(30*time.Second, "choose a file to cancel", chromedp.SetUploadFiles(chromedp.CSS("#upload-input"), []string{copyPath}))
+	alice.click(`#transfer-list [data-name="cancelled.bin"][data-state="running"] button`)
+	alice.waitJS(time.Minute, `document.querySelector('#transfer-list [data-name="cancelled.bin"]').dataset.state !== "running"`)
+	if st := alice.eval(`document.querySelector('#transfer-list [data-name="cancelled.bin"]').dataset.state`); st != "cancelled" {
+		t.Errorf("the cancelled upload ended %v", st)
+	}
+	if n := alice.clientCall(fmt.Sprintf(`c.documents(%q, %q).then((ds) => ds.filter((d) => d.name === "cancelled.bin").length)`, tid, strings.TrimPrefix(alice.currentRoute(), "/c/"+tid+"/f/"))); n != float64(0) {
+		t.Errorf("a cancelled upload left %v documents", n)
+	}
+
 	// Bob and Carol sign up; Carol has a company of her own.
 	bob.signUp(false)
 	carol.signUp(false)
@@ -218,7 +233,11 @@ func TestProduct(t *testing.T) {
 		t.Errorf("Bob downloaded %d bytes with SHA-256 %s, want %d bytes with %s", n, sum, 50<<20, bigSum)
 	}
 	bob.waitJS(time.Minute, `document.querySelector('#transfer-list [data-kind="download"]').dataset.state === "done"`)
-	t.Logf("50 MiB download: %s", bob.text(`#transfer-list [data-kind="download"] .transfer-status`))
+	dlStatus := bob.text(`#transfer-list [data-kind="download"] .transfer-status`)
+	t.Logf("50 MiB download: %s", dlStatus)
+	if strings.Contains(dlStatus, "through memory") {
+		t.Error("the download went through memory, not streamed through the service worker")
+	}
 	bob.screenshot("16-bob-downloaded")
 
 	// Carol, of another company, can neither see nor fetch it.
@@ -324,6 +343,16 @@ func TestProduct(t *testing.T) {
 		t.Errorf("the device code step does not put the focus in its field (focus on %v)", id)
 	}
 	carol2.screenshot("24-login-new-device")
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	carol2.do(30*time.Second, "type a wrong code", chromedp.SendKeys(chromedp.CSS("#device-code"), wrong+"\r"))
+	if c := carol2.errorCode("#device"); c != "auth_failed" {
+		t.Errorf("a wrong device code: error %q, want auth_failed", c)
+	}
+	carol2.screenshot("24b-wrong-device-code")
+	carol2.eval(`document.querySelector("#device-code").select(), true`)
 	carol2.do(30*time.Second, "type the code", chromedp.SendKeys(chromedp.CSS("#device-code"), code+"\r"))
 	carol2.wait("#new-folder")
 	if id := carol2.eval(`document.activeElement.id`); id != "page-title" {
