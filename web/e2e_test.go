@@ -151,6 +151,13 @@ func TestProduct(t *testing.T) {
 	alice.wait(`#doc-table tr[data-name="notes.txt"]`)
 	alice.screenshot("07-folder")
 
+	// Deleting asks first, then the document is gone.
+	alice.click(`#doc-table tr[data-name="notes.txt"] .delete`)
+	alice.wait("#dialog-confirm")
+	alice.screenshot("07b-delete-confirm")
+	alice.click("#dialog-confirm")
+	alice.waitJS(30*time.Second, `!document.querySelector('#doc-table tr[data-name="notes.txt"]')`)
+
 	// An upload cancelled from its row stops, and leaves no document.
 	copyPath := filepath.Join(files, "cancelled.bin")
 	if err := os.Link(bigPath, copyPath); err != nil {
