@@ -325,6 +325,10 @@ func TestProduct(t *testing.T) {
 	newMinutes, _ := writeRandomFile(t, files, "minutes v2.txt", 4000)
 	alice.do(30*time.Second, "choose the new version", chromedp.SetUploadFiles(chromedp.CSS("#version-input"), []string{newMinutes}))
 	alice.waitJS(time.Minute, `document.querySelector("#doc-version") && document.querySelector("#doc-version").textContent === "2"`)
+	alice.screenshot("21b-versions")
+	if sum, _ := alice.download(`#versions tr[data-version="1"] button`); sum != minutesSum {
+		t.Error("version 1, downloaded after version 2 was made, differs from what was uploaded")
+	}
 
 	bob.route("/c/" + tid + "/d/" + minutes)
 	if code := bob.errorCode("#banner"); code != "left_company" {
