@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -294,18 +293,7 @@ func (c *call) streamVersion(ver *store.Version, tenant store.ID, extra ...store
 			return err
 		}
 	}
-	br := c.a.st.OpenBlob(ver.Blob, ver.Size)
-	c.ctx.SetContentType("application/octet-stream")
-	c.ctx.Response.Header.Set("Accept-Ranges", "bytes")
-	c.ctx.Response.Header.Set("Content-Disposition", "attachment")
-	if partial {
-		c.ctx.SetStatusCode(206)
-		c.ctx.Response.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, size))
-	} else {
-		c.ctx.SetStatusCode(200)
-	}
-	c.ctx.SetBodyStream(&blobSection{SectionReader: io.NewSectionReader(br, start, end-start), br: br}, int(end-start))
-	return nil
+	return c.serveBlob(ver.Blob, ver.Size, start, end, partial)
 }
 
 // linkFinder finds the session's envelope and signer again, through v.
