@@ -216,6 +216,10 @@ func serve(ctx context.Context, c *config, logger *slog.Logger, ready chan<- str
 	if err != nil {
 		return err
 	}
+	if _, err := fs.Stat(static, "vellum.wasm"); err != nil {
+		// The pages would load and then fail in the worker: say why now.
+		logger.Error("this vellumd was built without the browser client (web/static/vellum.wasm): the web app cannot work; build with `make build` or `make run`, which run scripts/build-wasm.sh first")
+	}
 	hs, err := httpd.Listen(httpd.Config{Addr: c.addr, TLS: httpd.TLSConfig(cert), Handler: handler(a.Handler(), web.StaticHandler(static)), Logger: logger})
 	if err != nil {
 		return err
