@@ -365,3 +365,52 @@ func sha256Of(b []byte) [32]byte {
 	copy(d[:], h[:])
 	return d
 }
+
+// TestConcurrentWrongPINs: wrong PINs sent at once all count, and exactly
+// PINTries of them are compared before the link locks.
+func TestConcurrentWrongPINs(t *testing.T) {
+	s := startServer(t, nil)
+	w := newEsignWorld(t, s)
+	sent, err := w.alice.CreateEnvelope(context.Background(), w.tid, client.NewEnvelope{DocumentID: w.docID,
+		Signers: []client.EnvelopeSigner{{Name: "Dora", Email: "dora@example.org", Phone: doraPhone}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := sent.Links[0].Link
+	wrong := mustPIN(t, otherPIN(w.pin(t, doraPhone)))
+	body, _ := json.Marshal(&protocol.OpenLinkRequest{SignerID: l.SignerID, Verifier: link.MakeVerifier(l.Secret, wrong).Encode()})
+	const tries = 3 * protocol.PINTries
+	// Many connections at once: close them before the server shuts down,
+	// which waits for open connections.
+	t.Cleanup(s.client.CloseIdleConnections)
+	codes := make(chan protocol.Code, tries)
+	for range tries {
+		go func() {
+			req, _ := http.NewRequest("POST", s.base+protocol.APIPrefix+"/links/"+l.EnvelopeID+"/open", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := s.client.Do(req)
+			if err != nil {
+				codes <- "transport"
+				return
+			}
+			defer resp.Body.Close()
+			var e protocol.Error
+			json.NewDecoder(resp.Body).Decode(&e)
+			codes <- e.Code
+		}()
+	}
+	count := map[protocol.Code]int{}
+	for range tries {
+		count[<-codes]++
+	}
+	if count[protocol.CodeAuthFailed] != protocol.PINTries || count[protocol.CodeLocked] != tries-protocol.PINTries {
+		t.Errorf("answers %v", count)
+	}
+	env, err := w.alice.Envelope(context.Background(), w.tid, sent.Envelope.EnvelopeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Signers[0].FailedTries != protocol.PINTries || env.Signers[0].State != protocol.SignerLocked {
+		t.Errorf("after %d concurrent wrong PINs: %+v", tries, env.Signers[0])
+	}
+}
