@@ -8,16 +8,9 @@ import (
 	"vellum.dev/vellum/protocol"
 )
 
-// The seal of a sealed envelope. It lives in a table of its own because a
-// seal (up to protocol.MaxSeal) is far larger than an envelope's Data:
-//
-//	prefix  table            key after the prefix                value
-//	0x2d    envelope seal    envelope                            EnvelopeSeal
-//
-// (keys.go holds the rest of the layout; this row belongs in its table.)
-const pEnvelopeSeal byte = 0x2d
-
-func envelopeSealKey(e ID) []byte { return key(pEnvelopeSeal, e[:]) }
+// The seal of a sealed envelope lives in a table of its own (prefix
+// pEnvelopeSeal, keys.go) because a seal (up to protocol.MaxSeal) is far
+// larger than an envelope's Data.
 
 // EnvelopeSeal is the stored seal of an envelope: the canonical seal bytes
 // the log leaf's S hashes, the leaf's index, and the tlog-proof the log

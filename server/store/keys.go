@@ -61,8 +61,10 @@ import (
 //	0x2a    account info     account                             AccountInfo
 //	0x2b    passkey          account ‖ passkey                   Passkey
 //	0x2c    passkey by cred  SHA-256(credential ID)              account ‖ passkey
+//	0x2d    envelope seal    envelope                            EnvelopeSeal (up to MaxSeal + MaxProof)
 //
-// Prefixes 0x20 to 0x2c are the API server's tables (apitables.go).
+// Prefixes 0x20 to 0x2c are the API server's tables (apitables.go); 0x2d
+// is the seal of a sealed envelope (esign_seal.go).
 //
 // A blob (0x0f) is the ciphertext of one document version; its ID is the ID
 // of the upload that wrote it. A chunk's key holds the byte offset at which it
@@ -119,6 +121,7 @@ const (
 	pAccountInfo   byte = 0x2a
 	pPasskey       byte = 0x2b
 	pPasskeyCred   byte = 0x2c
+	pEnvelopeSeal  byte = 0x2d
 )
 
 // metaFormat is the key of the keyspace format version: 8 bytes, big-endian.
@@ -186,6 +189,7 @@ func signerKey(e, s ID) []byte               { return key(pSigner, e[:], s[:]) }
 func lockoutKey(k string) []byte             { return key(pLockout, []byte(k)) }
 func sealHashKey(i uint64) []byte            { return key(pSealHash, u64(i)) }
 func sealLeafKey(i uint64) []byte            { return key(pSealLeaf, u64(i)) }
+func envelopeSealKey(e ID) []byte            { return key(pEnvelopeSeal, e[:]) }
 
 // seqOf returns the big-endian uint64 that ends k.
 func seqOf(k []byte) uint64 { return binary.BigEndian.Uint64(k[len(k)-8:]) }
