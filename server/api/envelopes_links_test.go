@@ -125,14 +125,22 @@ func TestPINLockout(t *testing.T) {
 	}
 
 	// Emil's link: three wrong PINs, then the right one opens (the count
-	// is per link and a good PIN does not reset it).
+	// is per link and a good PIN does not reset it); two more wrong ones
+	// lock it.
 	for range 3 {
 		s.openFrom(nil, emil, otherPIN(emilPIN))
 	}
 	if _, r := s.openFrom(nil, emil, emilPIN); r.err != nil {
 		t.Fatalf("another signer's link: %v", r.err)
 	}
-	// The sender replaces Emil's link: the old link and its session end.
+	for range 2 {
+		s.openFrom(nil, emil, otherPIN(emilPIN))
+	}
+	if _, r := s.openFrom(nil, emil, emilPIN); codeOf(r) != protocol.CodeLocked {
+		t.Fatalf("after 3 + 2 wrong PINs: %v", r.err)
+	}
+	// The sender replaces Emil's locked link: the old link and its session
+	// end, the new one opens.
 	nl, err := w.alice.ReplaceLink(ctx, w.tid, sent.Envelope.EnvelopeID, emil.SignerID, "")
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +156,7 @@ func TestPINLockout(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("the new link: %v", r.err)
 	}
-	if st := opened.Signer.Signers[1]; st.FailedTries != 1 {
+	if st := opened.Signer.Signers[1]; st.FailedTries != 1 || st.State != protocol.SignerOpened {
 		t.Errorf("after a replacement: %+v (one wrong try since)", st)
 	}
 	if _, err := link.Unwrap(opened.LinkWrap, nl.Link.Secret, mustPIN(t, newPIN)); err != nil {
