@@ -273,38 +273,3 @@ func TestMaxConnsPerIP(t *testing.T) {
 	}
 	resp.Body.Close()
 }
-
-// TestShutdownClosesUnusedConnections: a connection that was opened but
-// never sent a request does not hold Shutdown until its read deadline.
-func TestShutdownClosesUnusedConnections(t *testing.T) {
-	dir := t.TempDir()
-	cert, err := LoadCertificate("", "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Listen(Config{Addr: "127.0.0.1:0", TLS: TLSConfig(cert), ReadTimeout: time.Hour, IdleTimeout: time.Hour,
-		Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
-	c, err := tls.Dial("tcp", s.Addr().String(), &tls.Config{InsecureSkipVerify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	// Wait until the server has the connection (the handshake is done).
-	deadline := time.Now().Add(5 * time.Second)
-	for s.perIP.open("127.0.0.1") != 1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.Shutdown(ctx); err != nil {
-		t.Fatalf("shutdown with an unused connection open: %v", err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-}

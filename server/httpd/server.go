@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -56,9 +55,6 @@ type Server struct {
 	srv   *fasthttp.Server
 	ln    net.Listener
 	perIP *perIPListener
-
-	mu    sync.Mutex
-	conns map[net.Conn]fasthttp.ConnState // open connections, by state
 }
 
 // Listen opens the listener (so the address, including a chosen port, is
@@ -107,9 +103,7 @@ func Listen(cfg Config) (*Server, error) {
 		ReadBufferSize:        16 << 10,
 		Logger:                slogAdapter{cfg.Logger},
 	}
-	s := &Server{srv: srv, ln: ln, perIP: perIP, conns: make(map[net.Conn]fasthttp.ConnState)}
-	srv.ConnState = s.track
-	return s, nil
+	return &Server{srv: srv, ln: ln, perIP: perIP}, nil
 }
 
 // Addr is the address the server listens on.
@@ -127,48 +121,8 @@ func (s *Server) Serve() error {
 // Shutdown stops accepting connections and waits, until ctx is done, for
 // running handlers to finish. Only after it returns may the caller close the
 // store: closing Pebble under waiting writers can hang (DESIGN.md §9).
-//
-// fasthttp's shutdown closes kept-alive connections between requests but
-// waits for a connection that was opened and has not yet sent a request
-// (clients open spare connections) until its read deadline. Shutdown closes
-// those itself, so it returns once the running handlers are done.
 func (s *Server) Shutdown(ctx context.Context) error {
-	done := make(chan error, 1)
-	go func() { done <- s.srv.ShutdownWithContext(ctx) }()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.closeWaiting()
-		select {
-		case err := <-done:
-			return err
-		case <-tick.C:
-		}
-	}
-}
-
-// track is fasthttp's ConnState hook.
-func (s *Server) track(c net.Conn, st fasthttp.ConnState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch st {
-	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		delete(s.conns, c)
-	default:
-		s.conns[c] = st
-	}
-}
-
-// closeWaiting closes the connections that are not in a request.
-func (s *Server) closeWaiting() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c, st := range s.conns {
-		if st == fasthttp.StateNew || st == fasthttp.StateIdle {
-			c.Close()
-			delete(s.conns, c)
-		}
-	}
+	return s.srv.ShutdownWithContext(ctx)
 }
 
 // errorHandler answers requests fasthttp could not parse: oversize bodies,
