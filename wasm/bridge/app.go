@@ -402,11 +402,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 			if err != nil {
 				return nil, err
 			}
-			out := make([]any, len(ts))
-			for i := range ts {
-				out[i] = tenantJS(&ts[i])
-			}
-			return out, nil
+			return jsList(ts, tenantJS), nil
 		}, nil
 	})
 	def("tenant", func(args argv) (runner, error) {
@@ -479,11 +475,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 			if err != nil {
 				return nil, err
 			}
-			out := make([]any, len(l))
-			for i := range l {
-				out[i] = inviteJS(&l[i])
-			}
-			return out, nil
+			return jsList(l, inviteJS), nil
 		}, nil
 	})
 	def("revokeInvite", func(args argv) (runner, error) {
@@ -579,11 +571,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 			if err != nil {
 				return nil, err
 			}
-			out := make([]any, len(fs))
-			for i := range fs {
-				out[i] = folderJS(&fs[i])
-			}
-			return out, nil
+			return jsList(fs, folderJS), nil
 		}, nil
 	})
 	def("folder", func(args argv) (runner, error) {
@@ -959,11 +947,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 			if err != nil {
 				return nil, err
 			}
-			out := make([]any, len(rs))
-			for i := range rs {
-				out[i] = requestJS(&rs[i])
-			}
-			return out, nil
+			return jsList(rs, requestJS), nil
 		}, nil
 	})
 	def("approve", func(args argv) (runner, error) {
@@ -1110,4 +1094,13 @@ func (u *upload) run(fn func(ctx context.Context, r *sourceReader) (*client.Docu
 	}
 	r.prog.report(u.size, true)
 	return documentJS(d), nil
+}
+
+// jsList converts each element of l for JavaScript with f.
+func jsList[T any](l []T, f func(*T) map[string]any) []any {
+	out := make([]any, len(l))
+	for i := range l {
+		out[i] = f(&l[i])
+	}
+	return out
 }
