@@ -18,6 +18,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -154,5 +155,18 @@ func WantError(t testing.TB, what string, err error, name string, sentinels map[
 		if s != nil && s != want && errors.Is(err, s) {
 			t.Errorf("%s: error %v also matches %q", what, err, other)
 		}
+	}
+}
+
+// CheckGenerated checks a stored vector against what its package's generator
+// makes now (gen, by vector name): a stored vector without a generator, or
+// one that differs from it, fails the test.
+func CheckGenerated[T any](t testing.TB, gen map[string]T, name string, stored T) {
+	t.Helper()
+	g, ok := gen[name]
+	if !ok {
+		t.Errorf("stored vector has no generator")
+	} else if !reflect.DeepEqual(g, stored) {
+		t.Errorf("generator and stored vector differ:\n got %+v\nwant %+v", g, stored)
 	}
 }

@@ -433,11 +433,7 @@ func TestVectorsMetadata(t *testing.T) {
 	for _, c := range vectortest.Load[metadataVector](t, "document-metadata") {
 		t.Run(c.Name, func(t *testing.T) {
 			v := c.V
-			if g, ok := gen[c.Name]; !ok {
-				t.Errorf("stored vector has no generator")
-			} else if !reflect.DeepEqual(g, v) {
-				t.Errorf("generator and stored vector differ:\n got %+v\nwant %+v", g, v)
-			}
+			vectortest.CheckGenerated(t, gen, c.Name, v)
 			m, err := document.ParseMetadata(v.CBOR)
 			wantErr(t, "ParseMetadata", err, v.Error)
 			if v.Error != "" {
@@ -492,11 +488,7 @@ func TestVectorsFolderMetadata(t *testing.T) {
 	for _, c := range vectortest.Load[folderMetadataVector](t, "document-folder-metadata") {
 		t.Run(c.Name, func(t *testing.T) {
 			v := c.V
-			if g, ok := gen[c.Name]; !ok {
-				t.Errorf("stored vector has no generator")
-			} else if !reflect.DeepEqual(g, v) {
-				t.Errorf("generator and stored vector differ:\n got %+v\nwant %+v", g, v)
-			}
+			vectortest.CheckGenerated(t, gen, c.Name, v)
 			m, err := document.ParseFolderMetadata(v.CBOR)
 			wantErr(t, "ParseFolderMetadata", err, v.Error)
 			if v.Error != "" {
@@ -553,11 +545,7 @@ func TestVectorsKeyWrap(t *testing.T) {
 	for _, c := range vectortest.Load[keyWrapVector](t, "document-key-wrap") {
 		t.Run(c.Name, func(t *testing.T) {
 			v := c.V
-			if g, ok := gen[c.Name]; !ok {
-				t.Errorf("stored vector has no generator")
-			} else if !reflect.DeepEqual(g, v) {
-				t.Errorf("generator and stored vector differ:\n got %+v\nwant %+v", g, v)
-			}
+			vectortest.CheckGenerated(t, gen, c.Name, v)
 			open := v.Folder
 			if v.OpenWith != "" {
 				open = v.OpenWith

@@ -3,7 +3,6 @@ package grant_test
 import (
 	"bytes"
 	"errors"
-	"reflect"
 	"testing"
 	"testing/cryptotest"
 	"time"
@@ -291,11 +290,7 @@ func TestVectorsGrant(t *testing.T) {
 	for _, c := range vectortest.Load[grantVector](t, "grant-statement") {
 		t.Run(c.Name, func(t *testing.T) {
 			v := c.V
-			if g, ok := gen[c.Name]; !ok {
-				t.Errorf("stored vector has no generator")
-			} else if !reflect.DeepEqual(g, v) {
-				t.Errorf("generator and stored vector differ:\n got %+v\nwant %+v", g, v)
-			}
+			vectortest.CheckGenerated(t, gen, c.Name, v)
 			granter := signingKey(t, v.GranterSeed)
 			g, err := grant.Parse(v.Signed)
 			wantErr(t, "Parse", err, v.ParseError)
@@ -468,11 +463,7 @@ func TestVectorsRotation(t *testing.T) {
 	for _, c := range vectortest.Load[rotationVector](t, "grant-rotation") {
 		t.Run(c.Name, func(t *testing.T) {
 			v := c.V
-			if g, ok := gen[c.Name]; !ok {
-				t.Errorf("stored vector has no generator")
-			} else if !reflect.DeepEqual(g, v) {
-				t.Errorf("generator and stored vector differ:\n got %+v\nwant %+v", g, v)
-			}
+			vectortest.CheckGenerated(t, gen, c.Name, v)
 			var rs []*grant.FolderRotation
 			var perr error
 			for _, b := range v.Rotations {
