@@ -36,9 +36,20 @@ var contentTypes = map[string]string{
 	".sha256":      "text/plain; charset=utf-8",
 }
 
-// appRoutes are paths the web app handles itself (links that e-mails carry,
-// such as an invitation's /invite/<id>#<token>): each is served index.html.
-var appRoutes = []string{"/invite/"}
+// appPages are the paths that pages handle themselves, with the page served
+// for each: links that notices carry (an invitation's /invite/<id>#<token>,
+// a signer's /sign/<envelope>/<signer>#<secret>) and the public verify page.
+// A path matches when it is prefix followed by exactly segments non-empty
+// segments without dots (0: the prefix alone).
+var appPages = []struct {
+	prefix   string
+	segments int
+	page     string
+}{
+	{"/invite/", 1, "index.html"},
+	{"/sign/", 2, "sign.html"},
+	{"/verify", 0, "verify.html"},
+}
 
 // compressible lists the types worth gzip: text and the WebAssembly module
 // (about 4× smaller).
@@ -131,12 +142,30 @@ func etagMatches(list, etag string) bool {
 	return false
 }
 
+// pageSegments reports whether rest is n non-empty segments separated by
+// "/", none holding a dot (so no segment is "." or ".." or a file name).
+func pageSegments(rest string, n int) bool {
+	if n == 0 {
+		return rest == ""
+	}
+	segs := strings.Split(rest, "/")
+	if len(segs) != n {
+		return false
+	}
+	for _, s := range segs {
+		if s == "" || strings.Contains(s, ".") {
+			return false
+		}
+	}
+	return true
+}
+
 // fileName maps a request path to a name in the file system, refusing
 // anything that is not a plain, visible, valid path.
 func fileName(p string) (string, bool) {
-	for _, r := range appRoutes {
-		if rest, ok := strings.CutPrefix(p, r); ok && rest != "" && !strings.ContainsAny(rest, "/.") {
-			return "index.html", true
+	for _, r := range appPages {
+		if rest, ok := strings.CutPrefix(p, r.prefix); ok && pageSegments(rest, r.segments) {
+			return r.page, true
 		}
 	}
 	name := strings.TrimPrefix(p, "/")

@@ -83,25 +83,45 @@ func TestStaticHandler(t *testing.T) {
 	}
 }
 
-// TestAppRoutes: the links e-mails carry (/invite/<id>#<token>) open the
-// app; nothing else new is served as the app.
+// TestAppRoutes: the links notices carry (/invite/<id>#<token>,
+// /sign/<envelope>/<signer>#<secret>) and /verify open their pages; nothing
+// else new is served as a page.
 func TestAppRoutes(t *testing.T) {
-	fsys := fstest.MapFS{"index.html": {Data: []byte("<!doctype html>app")}}
+	fsys := fstest.MapFS{
+		"index.html":  {Data: []byte("<!doctype html>app")},
+		"sign.html":   {Data: []byte("<!doctype html>sign")},
+		"verify.html": {Data: []byte("<!doctype html>verify")},
+	}
 	h := StaticHandler(fsys)
-	for uri, status := range map[string]int{
-		"/invite/AbC-_123": 200,
-		"/invite/":         404,
-		"/invite/a/b":      404,
-		"/invite/a.js":     404,
-		"/invites/abc":     404,
+	for uri, want := range map[string]string{
+		"/invite/AbC-_123":  "app",
+		"/invite/":          "",
+		"/invite/a/b":       "",
+		"/invite/a.js":      "",
+		"/invites/abc":      "",
+		"/sign/env1/sig2":   "sign",
+		"/sign/env1":        "",
+		"/sign/env1/":       "",
+		"/sign//sig2":       "",
+		"/sign/env1/sig2/x": "",
+		"/sign/env1/a.js":   "",
+		"/sign/../sig2":     "",
+		"/verify":           "verify",
+		"/verify/":          "",
+		"/verify/x":         "",
+		"/verifyx":          "",
 	} {
 		resp := serve(t, h, "GET", uri)
+		status := 200
+		if want == "" {
+			status = 404
+		}
 		if resp.StatusCode() != status {
 			t.Errorf("GET %s: %d, want %d", uri, resp.StatusCode(), status)
 			continue
 		}
-		if status == 200 && string(resp.Body()) != "<!doctype html>app" {
-			t.Errorf("GET %s: body %q", uri, resp.Body())
+		if status == 200 && string(resp.Body()) != "<!doctype html>"+want {
+			t.Errorf("GET %s: body %q, want the %s page", uri, resp.Body(), want)
 		}
 	}
 }
