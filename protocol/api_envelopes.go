@@ -298,20 +298,3 @@ func (r *ReplaceLinkRequest) Validate() error {
 	return first(optDigits("pin", r.PIN, PINLength, PINLength), need32("verifierHash", r.VerifierHash),
 		needBytes("linkWrap", r.LinkWrap, MaxWrappedKey))
 }
-
-// Paths of the envelope routes that were pending (PendingRoutes) until the
-// server served them; they are in Routes now.
-const (
-	PathEnvelopeSign    = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/sign"
-	PathEnvelopeDecline = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/decline"
-	PathEnvelopeLink    = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/signers/{signerId}/link"
-)
-
-// PendingRoutes are envelope routes the contract adds but Routes does not
-// list yet: the server registers exactly Routes and answers 501 for a
-// route without a handler, so each of these joins Routes (and the route
-// table of SPEC part 10) in the change that gives it its server handler.
-// Clients look a route up in Routes first, then here. It is empty: the
-// member routes envelopes.sign and envelopes.decline and the sender's
-// envelopes.link.replace joined Routes with their handlers.
-var PendingRoutes = []Route{}

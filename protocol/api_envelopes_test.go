@@ -1,58 +1,10 @@
 package protocol_test
 
 import (
-	"strings"
 	"testing"
 
 	"vellum.dev/vellum/protocol"
 )
-
-// TestPendingRoutes: the envelope routes waiting for their server handlers
-// follow the rules of TestRoutes and clash with no route of the table, so
-// that moving them into Routes changes nothing about them.
-func TestPendingRoutes(t *testing.T) {
-	names, paths := map[string]bool{}, map[string]bool{}
-	for _, r := range protocol.Routes {
-		names[r.Name] = true
-		paths[r.Method+" "+r.Path] = true
-	}
-	for _, r := range protocol.PendingRoutes {
-		if names[r.Name] || paths[r.Method+" "+r.Path] {
-			t.Errorf("%s: already in Routes", r.Name)
-		}
-		names[r.Name] = true
-		if !strings.HasPrefix(r.Path, protocol.APIPrefix+"/tenants/{tenantId}/envelopes/{envelopeId}/") || r.Auth != protocol.AuthTenantMember {
-			t.Errorf("%s: %s with auth %s", r.Name, r.Path, r.Auth)
-		}
-		if r.Body != protocol.BodyJSON || r.NewRequest == nil || r.MaxBody != protocol.MaxJSONBody {
-			t.Errorf("%s: JSON body without a request type or limit", r.Name)
-		}
-		if (r.Reply == protocol.BodyJSON) != (r.Response != nil) {
-			t.Errorf("%s: JSON reply without a response type", r.Name)
-		}
-		if err := r.NewRequest().Validate(); (err == nil) != (r.RequestType() == "DeclineRequest") {
-			t.Errorf("%s: empty %s: %v", r.Name, r.RequestType(), err)
-		}
-		for _, q := range protocol.Routes {
-			if overlapping(q.Path, r.Path) && q.Path != r.Path {
-				t.Errorf("%s overlaps %s", r.Path, q.Path)
-			}
-		}
-	}
-}
-
-func overlapping(a, b string) bool {
-	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
-	if len(as) != len(bs) {
-		return false
-	}
-	for i := range as {
-		if as[i] != bs[i] && !strings.HasPrefix(as[i], "{") && !strings.HasPrefix(bs[i], "{") {
-			return false
-		}
-	}
-	return true
-}
 
 // TestNewSignerKinds: a member signer carries an account and nothing of a
 // link; an external signer carries a phone, a verifier hash and a wrap.

@@ -4,6 +4,15 @@ package protocol
 // golang.org/x/mod/sumdb/tlog with C2SP signed-note checkpoints. Its routes
 // need no authentication; verification needs no server at all.
 
+// LogKey is the log's public verifier key in the signed-note form
+// <name>+<hash>+<base64 key> (GET /log/key), the one its checkpoints are
+// signed with. A verifier SHOULD pin the key it trusts rather than take it
+// from this route; the route lets a deployment's own pages and operators
+// read it, and lets a verifier compare it with its pinned key.
+type LogKey struct {
+	Key string `json:"key"`
+}
+
 // Checkpoint is the newest signed checkpoint note, as text.
 type Checkpoint struct {
 	Checkpoint string `json:"checkpoint"`

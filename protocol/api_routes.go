@@ -69,12 +69,16 @@ const (
 	PathEnvelopeRemind       = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/remind"
 	PathEnvelopeCancel       = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/cancel"
 	PathEnvelopeSeal         = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/seal"
+	PathEnvelopeSign         = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/sign"
+	PathEnvelopeDecline      = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/decline"
+	PathEnvelopeLink         = APIPrefix + "/tenants/{tenantId}/envelopes/{envelopeId}/signers/{signerId}/link"
 	PathLinkOpen             = APIPrefix + "/links/{envelopeId}/open"
 	PathLink                 = APIPrefix + "/links/{envelopeId}"
 	PathLinkDocument         = APIPrefix + "/links/{envelopeId}/document"
 	PathLinkSign             = APIPrefix + "/links/{envelopeId}/sign"
 	PathLinkDecline          = APIPrefix + "/links/{envelopeId}/decline"
 	PathLinkSeal             = APIPrefix + "/links/{envelopeId}/seal"
+	PathLogKey               = APIPrefix + "/log/key"
 	PathLogCheckpoint        = APIPrefix + "/log/checkpoint"
 	PathLogProof             = APIPrefix + "/log/proof"
 	PathLogConsistency       = APIPrefix + "/log/consistency"
@@ -227,6 +231,7 @@ var Routes = []Route{
 	route("links.seal.upload", rPost, PathLinkSeal, aLink).takes(req[SealUploadRequest]).returns((*SealRecord)(nil)),
 	route("links.seal.get", rGet, PathLinkSeal, aLink).returns((*SealRecord)(nil)),
 
+	route("log.key", rGet, PathLogKey, aNone).returns((*LogKey)(nil)),
 	route("log.checkpoint", rGet, PathLogCheckpoint, aNone).returns((*Checkpoint)(nil)),
 	route("log.proof", rGet, PathLogProof, aNone).query("leaf", "size").returns((*InclusionProof)(nil)),
 	route("log.consistency", rGet, PathLogConsistency, aNone).query("from", "to").returns((*ConsistencyProof)(nil)),

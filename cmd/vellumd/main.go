@@ -149,6 +149,10 @@ func run(args []string, logger *slog.Logger) error {
 		if url, ok := <-ready; ok {
 			fmt.Fprintf(os.Stderr, "\nvellumd is serving at %s\n", url)
 			fmt.Fprintf(os.Stderr, "First: open it in a browser and create your account, then your company.\n")
+			if pub, err := os.ReadFile(filepath.Join(c.secrets, sealLogPub)); err == nil {
+				fmt.Fprintf(os.Stderr, "Seal log key (what verifiers pin; also in %s):\n  %s", filepath.Join(c.secrets, sealLogPub), pub)
+				fmt.Fprintf(os.Stderr, "Verify a sealed file: %s/verify, or: vellum verify -log-key %s FILE FILE.seal\n", url, strings.TrimSpace(string(pub)))
+			}
 			fmt.Fprintf(os.Stderr, "Back up %s apart from %s: without it no password can be checked again.\n\n", c.secrets, c.data)
 		}
 	}()
@@ -378,6 +382,9 @@ func loadSecrets(dir, logOrigin string) (*secrets, error) {
 	if s.sealLog, err = seallog.ParseSignerKey(string(b)); err != nil {
 		return nil, fmt.Errorf("seal-log.key: %w", err)
 	}
+	if err := writePublic(filepath.Join(dir, sealLogPub), []byte(s.sealLog.VerifierKey()+"\n")); err != nil {
+		return nil, err
+	}
 	if s.state, err = loadOrCreate(filepath.Join(dir, "state.key"), func() []byte {
 		b := make([]byte, 32)
 		rand.Read(b)
@@ -392,6 +399,25 @@ func loadSecrets(dir, logOrigin string) (*secrets, error) {
 }
 
 const maxSecretFile = 64 << 10
+
+// sealLogPub is the file, beside seal-log.key, that holds the log's public
+// verifier key: what verifiers pin (vellum verify -log-key, or a client
+// built with VELLUM_LOG_KEY). It is rewritten at each start, so it always
+// matches the private key.
+const sealLogPub = "seal-log.pub"
+
+// writePublic writes a public file (0644) atomically, unless it already
+// holds b.
+func writePublic(path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
 
 // loadOrCreate reads a secret file, or writes mk's output to it (0600,
 // atomically) if there is none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vellum.dev/vellum/keys/seallog"
 )
 
 // start runs vellumd on loopback with temporary directories and returns
@@ -74,6 +77,31 @@ func TestServeAndShutDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("static page: %d", resp.StatusCode)
+	}
+	// The seal log's public key is published beside its private key and
+	// served by the API, the same text; it verifies the log's checkpoints.
+	resp, err = client.Get(url + "/api/v1/log/key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published struct{ Key string }
+	err = json.NewDecoder(resp.Body).Decode(&published)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "secrets", "seal-log.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pub) != published.Key+"\n" || !strings.Contains(published.Key, "/seals+") {
+		t.Fatalf("seal-log.pub %q, the API publishes %q", pub, published.Key)
+	}
+	if _, err := seallog.NewVerifier(published.Key); err != nil {
+		t.Fatalf("published key: %v", err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "secrets", "seal-log.pub")); fi.Mode().Perm() != 0o644 {
+		t.Errorf("seal-log.pub has mode %v, want 0644: it is public", fi.Mode().Perm())
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)

@@ -47,6 +47,7 @@ type Log struct {
 	st     Storage
 	signer note.Signer
 	origin string
+	vkey   string
 	size   int64
 
 	cpMu   sync.Mutex
@@ -64,11 +65,15 @@ func NewLog(st Storage, key *SignerKey) (*Log, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("seallog: storage reports size %d", size)
 	}
-	return &Log{st: st, signer: key.signer(), origin: key.Origin(), size: size, cpSize: -1}, nil
+	return &Log{st: st, signer: key.signer(), origin: key.Origin(), vkey: key.VerifierKey(), size: size, cpSize: -1}, nil
 }
 
 // Origin returns the log's origin line.
 func (l *Log) Origin() string { return l.origin }
+
+// VerifierKey returns the public verifier key of the log's checkpoints,
+// <origin>+<hash>+<key>: what verifiers pin (NewVerifier parses it).
+func (l *Log) VerifierKey() string { return l.vkey }
 
 // Size returns the number of leaves in the log.
 func (l *Log) Size() int64 {

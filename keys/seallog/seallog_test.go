@@ -270,6 +270,17 @@ func TestLogReopen(t *testing.T) {
 	if _, _, err := seallog.VerifyConsistency(cp5, cp6, proof, key.Verifier()); err != nil {
 		t.Fatal(err)
 	}
+	// The key the log publishes is its signer's, and verifies its checkpoints.
+	if b.VerifierKey() != key.VerifierKey() {
+		t.Fatalf("log publishes %q, its key is %q", b.VerifierKey(), key.VerifierKey())
+	}
+	published, err := seallog.NewVerifier(b.VerifierKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seallog.OpenCheckpoint(cp6, published); err != nil {
+		t.Fatalf("checkpoint under the published key: %v", err)
+	}
 	// The first log no longer knows the storage's size: its append is
 	// refused by the storage instead of corrupting the tree.
 	if _, err := a.Append(testLeaf(6)); !errors.Is(err, seallog.ErrStorageConflict) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/server/audit"
 	"vellum.dev/vellum/wasm/client"
 )
 
@@ -164,5 +165,25 @@ func TestEnvelopeLifecycle(t *testing.T) {
 	}
 	if _, err := w.alice.ReplaceLink(ctx, w.tid, d.Envelope.EnvelopeID, d.Links[0].SignerID, ""); protocol.CodeOf(err) != protocol.CodeConflict {
 		t.Errorf("replacing a link of an expired envelope: %v", err)
+	}
+
+	// The audit log has each decline with its signer as the actor (none
+	// for an outsider) and the cancellation with the sender's; refused
+	// attempts left nothing.
+	actors := map[audit.Kind][]string{}
+	for _, e := range w.auditEvents(t) {
+		if e.Kind == audit.KindEnvelopeDeclined || e.Kind == audit.KindEnvelopeCancelled {
+			actor := "outsider"
+			if !e.Actor.IsZero() {
+				actor = e.Actor.String()
+			}
+			actors[e.Kind] = append(actors[e.Kind], actor)
+		}
+	}
+	if got := actors[audit.KindEnvelopeDeclined]; len(got) != 2 || got[0] != "outsider" || got[1] != w.bob.AccountID() {
+		t.Errorf("envelope_declined actors %v, want outsider then bob", got)
+	}
+	if got := actors[audit.KindEnvelopeCancelled]; len(got) != 1 || got[0] != w.alice.AccountID() {
+		t.Errorf("envelope_cancelled actors %v, want alice once", got)
 	}
 }

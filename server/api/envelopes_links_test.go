@@ -151,6 +151,9 @@ func TestPINLockout(t *testing.T) {
 	if r := s.call("GET", "/links/"+emil.EnvelopeID, emilOpen.SignerSession, nil, nil); codeOf(r) != protocol.CodeUnauthenticated {
 		t.Errorf("a session of the old link: %d %v", r.status, r.err)
 	}
+	if n := w.auditKinds(t)[audit.KindLinkReplaced]; n != 1 {
+		t.Errorf("%d link_replaced events, want 1", n)
+	}
 	newPIN := w.pin(t, emilPhone)
 	opened, r := s.openFrom(nil, nl.Link, newPIN)
 	if r.err != nil {

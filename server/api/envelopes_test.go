@@ -281,7 +281,16 @@ func runFlow(t *testing.T, w *esignWorld) *flowSecrets {
 	if err != nil || !last {
 		t.Fatalf("Emil signs last: %v %v", last, err)
 	}
-	sealed, err := es.Seal(ctx, s.logKey.Verifier())
+	// The key the server publishes is the log's: a client that takes it
+	// (no key pinned in its build) seals and checks with the right one.
+	published, err := w.alice.PublishedLogKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if published.Name() != s.logKey.Verifier().Name() || published.KeyHash() != s.logKey.Verifier().KeyHash() {
+		t.Fatalf("published log key %s+%08x, the log's is %s", published.Name(), published.KeyHash(), s.logKey.VerifierKey())
+	}
+	sealed, err := es.Seal(ctx, published)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,19 +348,34 @@ func runFlow(t *testing.T, w *esignWorld) *flowSecrets {
 	}
 
 	// The audit log records what happened.
-	tid, _ := store.ParseID(w.tid)
-	entries, err := audit.Entries(s.store, tid, 1, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[audit.Kind]int{}
-	for _, e := range entries {
-		count[e.Event.Kind]++
-	}
-	if count[audit.KindEnvelopeSent] != 1 || count[audit.KindEnvelopeSigned] != 3 || count[audit.KindEnvelopeSealed] != 1 {
+	if count := w.auditKinds(t); count[audit.KindEnvelopeSent] != 1 || count[audit.KindEnvelopeSigned] != 3 || count[audit.KindEnvelopeSealed] != 1 {
 		t.Errorf("audit events %v", count)
 	}
 	return sec
+}
+
+// auditKinds counts the tenant's audit events by kind.
+func (w *esignWorld) auditKinds(t *testing.T) map[audit.Kind]int {
+	t.Helper()
+	count := map[audit.Kind]int{}
+	for _, e := range w.auditEvents(t) {
+		count[e.Kind]++
+	}
+	return count
+}
+
+func (w *esignWorld) auditEvents(t *testing.T) []*audit.Event {
+	t.Helper()
+	tid, _ := store.ParseID(w.tid)
+	entries, err := audit.Entries(w.s.store, tid, 1, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]*audit.Event, len(entries))
+	for i, e := range entries {
+		out[i] = e.Event
+	}
+	return out
 }
 
 func TestEnvelopeFlow(t *testing.T) {

@@ -685,7 +685,10 @@ func (a *API) envelopeCancel(c *call) (any, error) {
 			return conflict("the envelope is %s", e.status(c.now))
 		}
 		e.rec.State, e.data.Reason = envCancelled, r.Reason
-		return e.save(tx)
+		if err := e.save(tx); err != nil {
+			return err
+		}
+		return c.event(tx, e.rec.Tenant, audit.KindEnvelopeCancelled, e.rec.ID, e.rec.Document)
 	})
 	if err != nil {
 		return nil, err
@@ -752,14 +755,18 @@ func (a *API) envelopeLinkReplace(c *call) (any, error) {
 		}
 	}
 	err = a.st.Update(func(tx *store.Tx) error {
-		if _, s, err = check(tx.View); err != nil {
+		var e *envelope
+		if e, s, err = check(tx.View); err != nil {
 			return err
 		}
 		s.data.VerifierHash, s.data.LinkWrap = vh[:], r.LinkWrap
 		s.data.LinkGen++
 		s.data.Failures = 0
 		s.rec.State = signerPending
-		return s.save(tx)
+		if err := s.save(tx); err != nil {
+			return err
+		}
+		return c.event(tx, e.rec.Tenant, audit.KindLinkReplaced, e.rec.ID, s.rec.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -902,7 +909,10 @@ func (a *API) decline(c *call, reason string, find finder) error {
 		}
 		s.rec.State, s.data.Reason = signerDeclined, reason
 		e.rec.State = envDeclined
-		return e.save(tx)
+		if err := e.save(tx); err != nil {
+			return err
+		}
+		return c.eventAs(tx, e.rec.Tenant, s.data.Account, audit.KindEnvelopeDeclined, e.rec.ID, s.rec.ID)
 	})
 	if err != nil {
 		return err

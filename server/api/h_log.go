@@ -60,11 +60,18 @@ func (a *API) logHandlers() map[string]handler {
 		return nil
 	}
 	return map[string]handler{
+		"log.key":         a.logKey,
 		"log.checkpoint":  a.logCheckpoint,
 		"log.proof":       a.logProof,
 		"log.consistency": a.logConsistency,
 		"log.leaf":        a.logLeaf,
 	}
+}
+
+// logKey publishes the log's verifier key, for the deployment's own pages
+// and for verifiers to compare with the key they pinned (SPEC part 90).
+func (a *API) logKey(c *call) (any, error) {
+	return &protocol.LogKey{Key: a.log.VerifierKey()}, nil
 }
 
 func (a *API) logCheckpoint(c *call) (any, error) {

@@ -61,6 +61,9 @@ const (
 	KindLockedOut          Kind = 27
 	KindDocumentRenamed    Kind = 28
 	KindDocumentMoved      Kind = 29
+	KindEnvelopeDeclined   Kind = 30
+	KindEnvelopeCancelled  Kind = 31
+	KindLinkReplaced       Kind = 32
 )
 
 var kindNames = [...]string{
@@ -93,6 +96,9 @@ var kindNames = [...]string{
 	KindLockedOut:          "locked_out",
 	KindDocumentRenamed:    "document_renamed",
 	KindDocumentMoved:      "document_moved",
+	KindEnvelopeDeclined:   "envelope_declined",
+	KindEnvelopeCancelled:  "envelope_cancelled",
+	KindLinkReplaced:       "link_replaced",
 }
 
 // Known reports whether k is a kind this build names. Unknown non-zero kinds

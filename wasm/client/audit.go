@@ -82,7 +82,7 @@ var kindNames = [...]string{
 	17: "folder_rotated", 18: "device_added", 19: "device_removed", 20: "sessions_revoked",
 	21: "envelope_sent", 22: "envelope_signed", 23: "envelope_sealed", 24: "recovery_enabled",
 	25: "recovery_disabled", 26: "audit_exported", 27: "locked_out", 28: "document_renamed",
-	29: "document_moved",
+	29: "document_moved", 30: "envelope_declined", 31: "envelope_cancelled", 32: "link_replaced",
 }
 
 // AuditKindName returns an audit kind's export name, or "kind_N".

@@ -58,39 +58,25 @@ var (
 	ErrDigestMismatch = errors.New("client: a signer signed other bytes than this document")
 )
 
-// envRoute returns the named route from the contract's Routes, or from
-// PendingRoutes for the envelope routes not yet in the table (SPEC part 90).
-func envRoute(name string) *protocol.Route {
-	if r, ok := routes[name]; ok {
-		return r
-	}
-	for i := range protocol.PendingRoutes {
-		if protocol.PendingRoutes[i].Name == name {
-			return &protocol.PendingRoutes[i]
-		}
-	}
-	panic("client: no route named " + name)
-}
-
 // The envelope and link routes this package calls.
 var (
-	rEnvCreate      = envRoute("envelopes.create")
-	rEnvList        = envRoute("envelopes.list")
-	rEnvGet         = envRoute("envelopes.get")
-	rEnvRemind      = envRoute("envelopes.remind")
-	rEnvCancel      = envRoute("envelopes.cancel")
-	rEnvSign        = envRoute("envelopes.sign")
-	rEnvDecline     = envRoute("envelopes.decline")
-	rEnvLinkReplace = envRoute("envelopes.link.replace")
-	rEnvSealUpload  = envRoute("envelopes.seal.upload")
-	rEnvSealGet     = envRoute("envelopes.seal.get")
-	rLinkOpen       = envRoute("links.open")
-	rLinkGet        = envRoute("links.get")
-	rLinkDocument   = envRoute("links.document")
-	rLinkSign       = envRoute("links.sign")
-	rLinkDecline    = envRoute("links.decline")
-	rLinkSealUpload = envRoute("links.seal.upload")
-	rLinkSealGet    = envRoute("links.seal.get")
+	rEnvCreate      = route("envelopes.create")
+	rEnvList        = route("envelopes.list")
+	rEnvGet         = route("envelopes.get")
+	rEnvRemind      = route("envelopes.remind")
+	rEnvCancel      = route("envelopes.cancel")
+	rEnvSign        = route("envelopes.sign")
+	rEnvDecline     = route("envelopes.decline")
+	rEnvLinkReplace = route("envelopes.link.replace")
+	rEnvSealUpload  = route("envelopes.seal.upload")
+	rEnvSealGet     = route("envelopes.seal.get")
+	rLinkOpen       = route("links.open")
+	rLinkGet        = route("links.get")
+	rLinkDocument   = route("links.document")
+	rLinkSign       = route("links.sign")
+	rLinkDecline    = route("links.decline")
+	rLinkSealUpload = route("links.seal.upload")
+	rLinkSealGet    = route("links.seal.get")
 )
 
 // SigningOrder says whether signers sign one after another or all at once.

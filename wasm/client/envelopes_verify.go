@@ -326,8 +326,25 @@ func (cl *Client) CheckLogOnline(ctx context.Context, c *SealCheck, logKey note.
 	return nil
 }
 
+// PublishedLogKey fetches the verifier key the server says its seal log
+// signs with, parsed. It is what this deployment's own pages use when no
+// key was pinned in the client build; a verifier that pinned a key compares
+// it with this one rather than trusting it (SPEC part 90).
+func (cl *Client) PublishedLogKey(ctx context.Context) (note.Verifier, error) {
+	var k protocol.LogKey
+	if err := cl.do(ctx, call(rLogKey), &k); err != nil {
+		return nil, err
+	}
+	v, err := ParseLogKey(k.Key)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s: %w: not a log key", rLogKey.Name, ErrBadResponse)
+	}
+	return v, nil
+}
+
 // The log routes, which need no session.
 var (
+	rLogKey         = route("log.key")
 	rLogCheckpoint  = route("log.checkpoint")
 	rLogConsistency = route("log.consistency")
 )
