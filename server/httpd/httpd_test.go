@@ -273,3 +273,34 @@ func TestMaxConnsPerIP(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestShutdownBeforeServe: a Shutdown that comes before Serve (a start
+// interrupted early) closes the listener, so the Serve that follows
+// returns at once instead of serving on, and nothing accepts connections.
+func TestShutdownBeforeServe(t *testing.T) {
+	s, err := Listen(Config{Addr: "127.0.0.1:0", Handler: func(ctx *fasthttp.RequestCtx) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := s.Addr().String()
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second): // a hang detector
+		t.Fatal("Serve after Shutdown is still serving")
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Error("the listener still accepts connections")
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Errorf("a second shutdown: %v", err)
+	}
+}

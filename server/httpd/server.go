@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -90,6 +91,7 @@ func Listen(cfg Config) (*Server, error) {
 	if cfg.TLS != nil {
 		ln = tls.NewListener(ln, cfg.TLS)
 	}
+	ln = &closeOnceListener{Listener: ln}
 	srv := &fasthttp.Server{
 		Handler:               WithSecurityHeaders(cfg.Handler),
 		ErrorHandler:          errorHandler,
@@ -121,8 +123,28 @@ func (s *Server) Serve() error {
 // Shutdown stops accepting connections and waits, until ctx is done, for
 // running handlers to finish. Only after it returns may the caller close the
 // store: closing Pebble under waiting writers can hang (DESIGN.md §9).
+//
+// A Shutdown before Serve is honoured: fasthttp's own Shutdown does nothing
+// until Serve has started, which would leave a later Serve running, so the
+// listener is closed here first and that Serve returns at once.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.ln.Close(); err != nil {
+		return fmt.Errorf("httpd: closing the listener: %w", err)
+	}
 	return s.srv.ShutdownWithContext(ctx)
+}
+
+// closeOnceListener closes its listener once; later calls return nil, so
+// that Shutdown and fasthttp may both close it.
+type closeOnceListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *closeOnceListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // errorHandler answers requests fasthttp could not parse: oversize bodies,
