@@ -50,6 +50,7 @@ const APP_OPS = new Set([
   "upload", "uploadVersion", "download",
   "share", "grants", "revoke", "requestAccess", "pendingRequests", "approve", "deny",
   "auditLog", "cancel", "benchInside",
+  "createEnvelope", "envelopes", "envelope", "remind", "cancelEnvelope", "replaceLink",
 ]);
 
 // Long operations: where their options object is, and what the worker adds
