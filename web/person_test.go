@@ -312,6 +312,23 @@ func (p *person) logIn(newDevice bool, shots bool) {
 // returns the SHA-256 and size of the saved file.
 func (p *person) download(sel string) (string, int64) {
 	p.t.Helper()
+	f, err := os.Open(p.downloadFile(sel))
+	if err != nil {
+		p.fatalf("download: %v", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		p.fatalf("download: %v", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n
+}
+
+// downloadFile clicks sel and returns the path of the file the browser
+// saved, once its download completed.
+func (p *person) downloadFile(sel string) string {
+	p.t.Helper()
 	p.click(sel)
 	timeout := time.After(2 * time.Minute)
 	for {
@@ -328,16 +345,6 @@ func (p *person) download(sel string) (string, int64) {
 		if e.State != browser.DownloadProgressStateCompleted {
 			p.fatalf("download ended %s", e.State)
 		}
-		f, err := os.Open(filepath.Join(p.downloadDir, e.GUID))
-		if err != nil {
-			p.fatalf("download: %v", err)
-		}
-		defer f.Close()
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		if err != nil {
-			p.fatalf("download: %v", err)
-		}
-		return hex.EncodeToString(h.Sum(nil)), n
+		return filepath.Join(p.downloadDir, e.GUID)
 	}
 }

@@ -68,6 +68,9 @@ func (s *syncBuffer) Bytes() []byte {
 type vellumdOptions struct {
 	// recordBodies keeps every request body the server receives.
 	recordBodies bool
+	// deliver, if set, receives every notice after v.notices recorded
+	// it: the real SMS and SMTP senders of startDelivery.
+	deliver notify.Sender
 }
 
 func startVellumd(t testing.TB, o vellumdOptions) *vellumd {
@@ -93,7 +96,7 @@ func startVellumd(t testing.TB, o vellumdOptions) *vellumd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &vellumd{t: t, dir: dir, notices: &notify.Recorder{}, logs: &syncBuffer{}}
+	v := &vellumd{t: t, dir: dir, notices: &notify.Recorder{Next: o.deliver}, logs: &syncBuffer{}}
 	if o.recordBodies {
 		v.bodies = &syncBuffer{}
 	}
