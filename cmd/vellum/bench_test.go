@@ -46,14 +46,14 @@ func BenchmarkVerify(b *testing.B) {
 	f := newFixture(b)
 	dir := b.TempDir()
 	dn, sn := filepath.Join(dir, "deed.txt"), filepath.Join(dir, "deed.txt.seal")
-	if err := os.WriteFile(dn, f.doc, 0o600); err != nil {
+	if err := os.WriteFile(dn, f.Doc, 0o600); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(sn, f.file, 0o600); err != nil {
+	if err := os.WriteFile(sn, f.File, 0o600); err != nil {
 		b.Fatal(err)
 	}
 	e := &env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
-	args := []string{"verify", "-log-key", f.key.VerifierKey(), dn, sn}
+	args := []string{"verify", "-log-key", f.Key.VerifierKey(), dn, sn}
 	for b.Loop() {
 		if code := run(args, e); code != exitValid {
 			b.Fatalf("exit %d", code)

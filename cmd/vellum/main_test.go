@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -11,115 +10,33 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"vellum.dev/vellum/internal/sealtest"
 	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/seal"
 	"vellum.dev/vellum/keys/seallog"
 	"vellum.dev/vellum/protocol"
 )
 
-// fixture is a real seal: a document signed by a member and an outsider,
-// sealed with keys/seal, logged in a keys/seallog log in memory (after a
-// few other seals, so that the proof has hashes), packed in a .seal file.
-type fixture struct {
-	doc    []byte
-	key    *seallog.SignerKey
-	log    *seallog.Log
-	seal   *seal.Seal
-	proof  []byte
-	file   []byte
-	digest [32]byte
-}
+// fixture is sealtest's real seal, with the CLI's way to run on it.
+type fixture struct{ *sealtest.Fixture }
 
-var t0 = time.Unix(1_790_000_000, 0).UTC()
+func newFixture(t testing.TB) *fixture { return &fixture{sealtest.NewFixture(t)} }
 
-func newFixture(t testing.TB) *fixture {
-	t.Helper()
-	f := &fixture{doc: []byte(strings.Repeat("Deed of sale, signed in two places.\n", 2000))}
-	f.digest = sha256.Sum256(f.doc)
-	var err error
-	if f.key, err = seallog.GenerateKey("log.vellum.test/seals"); err != nil {
-		t.Fatal(err)
-	}
-	if f.log, err = seallog.NewLog(&seallog.MemStorage{}, f.key); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 6 {
-		f.log.Append(seallog.NewLeaf([32]byte{byte(i)}, [32]byte{1}))
-	}
-	member, outsider := keys.NewSigningKey(), keys.NewSigningKey()
-	signers := []seal.Signer{
-		{Kind: seal.SignerMember, Name: "Carol Chen", Email: "carol@example.com", AccountID: "acct-carol", Key: member.Public()},
-		{Kind: seal.SignerExternal, Name: "Dora Díaz", Email: "dora@example.org", Key: outsider.Public()},
-	}
-	var sigs []seal.SignedStatement
-	for i, k := range []*keys.SigningKey{member, outsider} {
-		att := seal.AttestSession
-		if i == 1 {
-			att = seal.AttestPINVerified
-		}
-		st, err := seal.Sign(k, seal.Statement{Digest: f.digest, EnvelopeID: "env-1", Signer: signers[i], SignedAt: t0.Add(time.Duration(i) * time.Minute), Attestation: att})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sigs = append(sigs, *st)
-	}
-	if f.seal, err = seal.New(f.digest, "env-1", signers, sigs, t0.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	f.file, f.proof = f.logSeal(t, f.seal)
-	return f
-}
-
-// logSeal appends s to the log and returns its .seal file and proof.
+// logSeal appends s to the fixture's log and returns its .seal file and proof.
 func (f *fixture) logSeal(t testing.TB, s *seal.Seal) ([]byte, []byte) {
-	t.Helper()
-	h, err := s.Hash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, proof, err := f.log.AppendProof(seallog.NewLeaf(s.Commitment(), h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := seal.NewFile(s, proof)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return file, proof
+	return sealtest.LogSeal(t, f.Log, s)
 }
 
-// packed makes a .seal file of any seal bytes and proof, as a forger would.
-func packed(t testing.TB, sealBytes, proof []byte) []byte {
-	t.Helper()
-	b, err := (&seal.File{Seal: sealBytes, Proof: proof}).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func marshal(t testing.TB, s *seal.Seal) []byte {
-	t.Helper()
-	b, err := s.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// editProof parses the fixture's proof, lets edit change it, and returns
-// the re-encoded proof.
+// editProof returns the fixture's proof as edit changes it.
 func (f *fixture) editProof(t testing.TB, edit func(*seallog.Proof)) []byte {
-	t.Helper()
-	p, err := seallog.ParseProof(f.proof)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit(p)
-	return p.Marshal()
+	return sealtest.EditProof(t, f.Proof, edit)
 }
+
+var (
+	packed  = sealtest.Pack
+	marshal = sealtest.Marshal
+)
 
 type result struct {
 	code           int
@@ -142,21 +59,21 @@ func (f *fixture) run(t *testing.T, doc, sealFile []byte, environ map[string]str
 	return result{code, out.String(), errb.String()}
 }
 
-func (f *fixture) withKey() []string { return []string{"-log-key", f.key.VerifierKey()} }
+func (f *fixture) withKey() []string { return []string{"-log-key", f.Key.VerifierKey()} }
 
 func TestVerifyValid(t *testing.T) {
 	f := newFixture(t)
-	r := f.run(t, f.doc, f.file, nil, nil, f.withKey()...)
+	r := f.run(t, f.Doc, f.File, nil, nil, f.withKey()...)
 	if r.code != exitValid {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, want := range []string{
-		"Document  SHA-256 " + hexOf(f.digest[:]) + "  matches the seal",
+		"Document  SHA-256 " + hexOf(f.Digest[:]) + "  matches the seal",
 		"1. Carol Chen <carol@example.com>, member acct-carol",
 		"signed 2026-09-21T14:13:20Z, attested by the server: session",
 		"2. Dora Díaz <dora@example.org>, external",
 		"attested by the server: pin-verified",
-		"key " + f.seal.Signers[1].Key.String(),
+		"key " + f.Seal.Signers[1].Key.String(),
 		"Log       key log.vellum.test/seals",
 		"leaf 6 in a tree of 7",
 		"inclusion proof OK",
@@ -192,20 +109,20 @@ func TestVerifyFailures(t *testing.T) {
 	}
 	otherCP, _ := otherLog.Checkpoint()
 
-	oneByte := bytes.Clone(f.doc)
+	oneByte := bytes.Clone(f.Doc)
 	oneByte[1000] ^= 0x20
 
-	removed := *f.seal
+	removed := *f.Seal
 	removed.Signatures = removed.Signatures[:1]
 	relogged, _ := f.logSeal(t, &removed) // even logged as it is, a signature is missing
 
-	swapped := *f.seal
-	swapped.Signers = append([]seal.Signer(nil), f.seal.Signers...)
+	swapped := *f.Seal
+	swapped.Signers = append([]seal.Signer(nil), f.Seal.Signers...)
 	swapped.Signers[1].Name, swapped.Signers[1].Email = "Mallory Moss", "mallory@example.net"
 
 	mallory := keys.NewSigningKey()
-	replaced := *f.seal
-	replaced.Signers = append([]seal.Signer(nil), f.seal.Signers...)
+	replaced := *f.Seal
+	replaced.Signers = append([]seal.Signer(nil), f.Seal.Signers...)
 	replaced.Signers[1] = seal.Signer{Kind: seal.SignerExternal, Name: "Mallory Moss", Email: "mallory@example.net", Key: mallory.Public()}
 
 	cases := []struct {
@@ -215,24 +132,24 @@ func TestVerifyFailures(t *testing.T) {
 		args  []string
 		kinds []string // FAIL lines expected, as "kind" or "kind (signer n)"
 	}{
-		{"one byte of the file changed", oneByte, f.file, nil, []string{"hash-mismatch"}},
-		{"a signature removed", f.doc, packed(t, marshal(t, &removed), f.proof), nil, []string{"missing-signature (signer 2)", "wrong-leaf"}},
-		{"a signature removed, the seal logged as it is", f.doc, relogged, nil, []string{"missing-signature (signer 2)"}},
-		{"a signer swapped for another identity", f.doc, packed(t, marshal(t, &swapped), f.proof), nil, []string{"signer-mismatch (signer 2)", "wrong-leaf"}},
-		{"a signer replaced by another key", f.doc, packed(t, marshal(t, &replaced), f.proof), nil, []string{"missing-signature (signer 2)", "signer-mismatch", "wrong-leaf"}},
-		{"the checkpoint of another log key", f.doc, packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) { p.Checkpoint = otherCP })), nil, []string{"log-key-mismatch"}},
-		{"pinned another log key", f.doc, f.file, []string{"-log-key", other.VerifierKey()}, []string{"log-key-mismatch"}},
-		{"a truncated proof", f.doc, packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) { p.Hashes = p.Hashes[:len(p.Hashes)-1] })), nil, []string{"proof-length"}},
-		{"an altered checkpoint", f.doc, packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) {
+		{"one byte of the file changed", oneByte, f.File, nil, []string{"hash-mismatch"}},
+		{"a signature removed", f.Doc, packed(t, marshal(t, &removed), f.Proof), nil, []string{"missing-signature (signer 2)", "wrong-leaf"}},
+		{"a signature removed, the seal logged as it is", f.Doc, relogged, nil, []string{"missing-signature (signer 2)"}},
+		{"a signer swapped for another identity", f.Doc, packed(t, marshal(t, &swapped), f.Proof), nil, []string{"signer-mismatch (signer 2)", "wrong-leaf"}},
+		{"a signer replaced by another key", f.Doc, packed(t, marshal(t, &replaced), f.Proof), nil, []string{"missing-signature (signer 2)", "signer-mismatch", "wrong-leaf"}},
+		{"the checkpoint of another log key", f.Doc, packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) { p.Checkpoint = otherCP })), nil, []string{"log-key-mismatch"}},
+		{"pinned another log key", f.Doc, f.File, []string{"-log-key", other.VerifierKey()}, []string{"log-key-mismatch"}},
+		{"a truncated proof", f.Doc, packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) { p.Hashes = p.Hashes[:len(p.Hashes)-1] })), nil, []string{"proof-length"}},
+		{"an altered checkpoint", f.Doc, packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) {
 			p.Checkpoint = bytes.Replace(p.Checkpoint, []byte("\n7\n"), []byte("\n8\n"), 1)
 		})), nil, []string{"checkpoint-signature"}},
-		{"the proof of another seal", f.doc, packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) {
+		{"the proof of another seal", f.Doc, packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) {
 			p.Extra = seallog.NewLeaf([32]byte{1}, [32]byte{2}).Marshal()
 		})), nil, []string{"wrong-leaf"}},
-		{"a leaf index outside the tree", f.doc, packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) { p.Index = 7 })), nil, []string{"index-out-of-range"}},
-		{"an altered proof hash", f.doc, packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) { p.Hashes[0][0] ^= 1 })), nil, []string{"root-mismatch"}},
-		{"not a .seal file", f.doc, []byte("-----BEGIN SEAL-----"), nil, []string{"malformed"}},
-		{"a .seal file over the limit", f.doc, make([]byte, protocol.MaxSeal+1), nil, []string{"too-large"}},
+		{"a leaf index outside the tree", f.Doc, packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) { p.Index = 7 })), nil, []string{"index-out-of-range"}},
+		{"an altered proof hash", f.Doc, packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) { p.Hashes[0][0] ^= 1 })), nil, []string{"root-mismatch"}},
+		{"not a .seal file", f.Doc, []byte("-----BEGIN SEAL-----"), nil, []string{"malformed"}},
+		{"a .seal file over the limit", f.Doc, make([]byte, protocol.MaxSeal+1), nil, []string{"too-large"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,15 +184,15 @@ func TestVerifyFailures(t *testing.T) {
 // TestVerifyMessages: the FAIL lines say what the failure means.
 func TestVerifyMessages(t *testing.T) {
 	f := newFixture(t)
-	oneByte := bytes.Clone(f.doc)
+	oneByte := bytes.Clone(f.Doc)
 	oneByte[0] ^= 1
-	r := f.run(t, oneByte, f.file, nil, nil, f.withKey()...)
+	r := f.run(t, oneByte, f.File, nil, nil, f.withKey()...)
 	if !strings.Contains(r.stdout, "FAIL hash-mismatch: the file is not the document that was sealed") ||
-		!strings.Contains(r.stdout, "DOES NOT MATCH the seal's "+hexOf(f.digest[:])) {
+		!strings.Contains(r.stdout, "DOES NOT MATCH the seal's "+hexOf(f.Digest[:])) {
 		t.Errorf("report:\n%s", r.stdout)
 	}
-	truncated := packed(t, marshal(t, f.seal), f.editProof(t, func(p *seallog.Proof) { p.Hashes = p.Hashes[:1] }))
-	r = f.run(t, f.doc, truncated, nil, nil, f.withKey()...)
+	truncated := packed(t, marshal(t, f.Seal), f.editProof(t, func(p *seallog.Proof) { p.Hashes = p.Hashes[:1] }))
+	r = f.run(t, f.Doc, truncated, nil, nil, f.withKey()...)
 	if !strings.Contains(r.stdout, "FAIL proof-length: the log proof has the wrong number of hashes (truncated)") ||
 		!strings.Contains(r.stdout, "inclusion proof NOT verified") {
 		t.Errorf("report:\n%s", r.stdout)
@@ -287,26 +204,26 @@ func TestVerifyMessages(t *testing.T) {
 func TestVerifyLogKeySources(t *testing.T) {
 	f := newFixture(t)
 	other, _ := seallog.GenerateKey("log.vellum.test/seals")
-	envKey := map[string]string{LogKeyEnv: f.key.VerifierKey()}
+	envKey := map[string]string{LogKeyEnv: f.Key.VerifierKey()}
 
-	if r := f.run(t, f.doc, f.file, envKey, nil); r.code != exitValid || !strings.Contains(r.stdout, "Log key   from $VELLUM_LOG_KEY") {
+	if r := f.run(t, f.Doc, f.File, envKey, nil); r.code != exitValid || !strings.Contains(r.stdout, "Log key   from $VELLUM_LOG_KEY") {
 		t.Errorf("key from the environment: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := f.run(t, f.doc, f.file, envKey, nil, "-log-key", other.VerifierKey()); r.code != exitInvalid {
+	if r := f.run(t, f.Doc, f.File, envKey, nil, "-log-key", other.VerifierKey()); r.code != exitInvalid {
 		t.Errorf("the flag does not win over the environment: %d", r.code)
 	}
-	pinnedLogKey = f.key.VerifierKey()
-	r := f.run(t, f.doc, f.file, nil, nil)
+	pinnedLogKey = f.Key.VerifierKey()
+	r := f.run(t, f.Doc, f.File, nil, nil)
 	pinnedLogKey = ""
 	if r.code != exitValid || !strings.Contains(r.stdout, "from the key pinned in this binary") {
 		t.Errorf("pinned key: %d\n%s", r.code, r.stdout)
 	}
-	r = f.run(t, f.doc, f.file, nil, nil)
+	r = f.run(t, f.Doc, f.File, nil, nil)
 	if r.code != exitInvalid || !strings.Contains(r.stdout, "FAIL no-log-key") || !strings.Contains(r.stdout, "key (none pinned)") {
 		t.Errorf("no key: %d\n%s", r.code, r.stdout)
 	}
-	for _, bad := range []string{"log.vellum.test/seals", "PRIVATE+KEY+" + f.key.Origin(), f.key.VerifierKey() + "x"} {
-		if r := f.run(t, f.doc, f.file, nil, nil, "-log-key", bad); r.code != exitError || !strings.Contains(r.stderr, "not a signed-note") {
+	for _, bad := range []string{"log.vellum.test/seals", "PRIVATE+KEY+" + f.Key.Origin(), f.Key.VerifierKey() + "x"} {
+		if r := f.run(t, f.Doc, f.File, nil, nil, "-log-key", bad); r.code != exitError || !strings.Contains(r.stderr, "not a signed-note") {
 			t.Errorf("bad key %q: %d %s", bad, r.code, r.stderr)
 		}
 	}
@@ -406,29 +323,29 @@ func toB64(b []byte) string {
 // server's newest.
 func TestVerifyOnline(t *testing.T) {
 	f := newFixture(t)
-	cur := f.log
+	cur := f.Log
 	hc := fakeLog(func() *seallog.Log { return cur })
 	for range 10 {
 		cur.Append(seallog.NewLeaf([32]byte{7}, [32]byte{7}))
 	}
 	online := append(f.withKey(), "-online", "https://vellum.example.com")
-	r := f.run(t, f.doc, f.file, nil, hc, online...)
+	r := f.run(t, f.Doc, f.File, nil, hc, online...)
 	if r.code != exitValid || !strings.Contains(r.stdout, "Online    https://vellum.example.com: newest checkpoint, a tree of 17, is consistent with the seal's") {
 		t.Fatalf("online: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
-	fork, _ := seallog.NewLog(&seallog.MemStorage{}, f.key)
+	fork, _ := seallog.NewLog(&seallog.MemStorage{}, f.Key)
 	for range 20 {
 		fork.Append(seallog.NewLeaf([32]byte{8}, [32]byte{8}))
 	}
 	cur = fork
-	r = f.run(t, f.doc, f.file, nil, hc, online...)
+	r = f.run(t, f.Doc, f.File, nil, hc, online...)
 	if r.code != exitInvalid || !strings.Contains(r.stdout, "FAIL not-consistent") {
 		t.Errorf("fork: %d\n%s", r.code, r.stdout)
 	}
 
 	down := &http.Client{Transport: rt(func(*http.Request) (*http.Response, error) { return nil, errors.New("no route to host") })}
-	r = f.run(t, f.doc, f.file, nil, down, online...)
+	r = f.run(t, f.Doc, f.File, nil, down, online...)
 	if r.code != exitError || !strings.Contains(r.stderr, "could not be made") || !strings.Contains(r.stdout, "Result    VALID") {
 		t.Errorf("unreachable: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -1009,6 +1009,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 	})
 
 	a.registerBench(def)
+	a.registerVerify(def)
 	a.registerEnvelopes(def)
 
 	def("cancel", func(args argv) (runner, error) {
