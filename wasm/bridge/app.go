@@ -1011,6 +1011,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 	a.registerBench(def)
 	a.registerVerify(def)
 	a.registerEnvelopes(def)
+	a.registerSigning(def)
 
 	def("cancel", func(args argv) (runner, error) {
 		v := args.at(0)

@@ -115,6 +115,46 @@ const (
 	// CodeStorage: the browser's storage (IndexedDB) is missing or failed,
 	// so this browser cannot be remembered as a trusted device.
 	CodeStorage Code = "storage"
+
+	// Codes of the signing functions (app_signing.go). A refusal by the
+	// server keeps its code: a wrong PIN is "auth_failed", a link locked
+	// after protocol.PINTries wrong PINs "locked", an expired envelope or
+	// link "expired".
+
+	// CodeBadLink: the signing link is not a Vellum signing link (cut
+	// short when copied, or altered). Nothing was sent.
+	CodeBadLink Code = "bad_link"
+	// CodeBadPIN: the PIN typed is not six digits. Nothing was sent, and
+	// no try was counted.
+	CodeBadPIN Code = "bad_pin"
+	// CodeLinkOrigin: the signing link is for another Vellum server than
+	// the one this page came from (client.ErrLinkOrigin).
+	CodeLinkOrigin Code = "link_origin"
+	// CodeEnvelopeClosed: the envelope was cancelled by its sender or
+	// declined by a signer: nothing more can be signed.
+	CodeEnvelopeClosed Code = "envelope_closed"
+	// CodeNotYourTurn: the envelope is signed in order, and a signer
+	// before this one has not signed yet.
+	CodeNotYourTurn Code = "not_your_turn"
+	// CodeAlreadySigned: this signer has signed already.
+	CodeAlreadySigned Code = "already_signed"
+	// CodeEnvelopeState: the envelope is not in a state that allows the
+	// call (not completed for a seal, not sealed for a sealed download);
+	// client.ErrEnvelopeState.
+	CodeEnvelopeState Code = "envelope_state"
+	// CodeNotSigner: this account or link is not a signer of the envelope
+	// (client.ErrNotSigner).
+	CodeNotSigner Code = "not_signer"
+	// CodeNotRead: a signature before the document was read to its end
+	// (client.ErrNotRead): a signer signs the bytes they were shown.
+	CodeNotRead Code = "not_read"
+	// CodeSealInvalid: a seal made or downloaded does not verify against
+	// the document and the pinned log key (client.ErrSealInvalid); any
+	// bytes of a download that ends with it MUST be discarded.
+	CodeSealInvalid Code = "seal_invalid"
+	// CodeDigestMismatch: a signer signed other bytes than the document
+	// this client read (client.ErrDigestMismatch).
+	CodeDigestMismatch Code = "digest_mismatch"
 )
 
 // Error is an error with a Code. Its message is for people and MUST NOT
@@ -236,6 +276,12 @@ var sentinels = []struct {
 	{client.ErrSizeMismatch, CodeSizeMismatch},
 	{client.ErrUploadLost, CodeUploadLost},
 	{client.ErrAlreadyRegistered, CodeNoPendingLogin},
+	{client.ErrLinkOrigin, CodeLinkOrigin},
+	{client.ErrNotSigner, CodeNotSigner},
+	{client.ErrNotRead, CodeNotRead},
+	{client.ErrDigestMismatch, CodeDigestMismatch},
+	{client.ErrSealInvalid, CodeSealInvalid},
+	{client.ErrEnvelopeState, CodeEnvelopeState},
 	{account.ErrRecoveryCodeTypo, CodeRecoveryCodeTypo},
 	{account.ErrWrongRecoveryCode, CodeWrongRecoveryCode},
 	{account.ErrKeyringMismatch, CodeUntrusted},

@@ -102,7 +102,7 @@ export class VellumClient {
         if (l.onProgress) l.onProgress(msg.done, msg.total);
       } else {
         this.#listeners.delete(msg.id);
-        if (l.onEnd) l.onEnd(msg.error ? errorOf(msg.error) : null);
+        if (l.onEnd) l.onEnd(msg.error ? errorOf(msg.error) : null, msg.value);
       }
       return;
     }
@@ -418,12 +418,19 @@ export class VellumClient {
   // read (no byte before its chunk authenticates); done settles when the
   // stream ends: resolved, or rejected with the VellumError that broke it
   // (a consumer MUST then discard what it got).
-  async download(tenantId, documentId, { version, onProgress, signal } = {}) {
+  download(tenantId, documentId, { version, onProgress, signal } = {}) {
+    return this.#streamed("download", [tenantId, documentId, version ? { version } : {}], { onProgress, signal });
+  }
+
+  // #streamed runs a long operation whose result holds a stream, and adds
+  // done: it settles when the stream ends, resolved with what the worker
+  // says of a good end (if anything), or rejected with the error that broke
+  // the stream.
+  async #streamed(op, args, { onProgress, signal }) {
     let settle;
-    const done = new Promise((resolve, reject) => { settle = (e) => (e ? reject(e) : resolve()); });
+    const done = new Promise((resolve, reject) => { settle = (e, value) => (e ? reject(e) : resolve(value)); });
     done.catch(() => {});
-    const { result } = this.#long("download", [tenantId, documentId, version ? { version } : {}],
-      { onProgress, signal, onEnd: settle });
+    const { result } = this.#long(op, args, { onProgress, signal, onEnd: settle });
     const d = await result;
     return { ...d, done };
   }
@@ -440,6 +447,39 @@ export class VellumClient {
   approve(tenantId, requestId) { return this.call("approve", [tenantId, requestId]); }
   deny(tenantId, requestId, reason = "") { return this.call("deny", [tenantId, requestId, reason]); }
   auditLog(tenantId, cursor = "") { return this.call("auditLog", [tenantId, cursor]); }
+
+  // ---- Signing (wasm/bridge/app_signing.go): one participant's handle on
+  // an envelope, kept in the worker. A view is {handle, envelopeId,
+  // signerId, document: {name, mimeType, size}, status, signers: [{id, name,
+  // email, kind, order, state, openedAt, signedAt, reason, you, ...}],
+  // message, yourTurn, notYourTurn: {code, message} or null, digest}.
+
+  // openSigningLink(url, pin) → view: an outside signer's link (with its
+  // #secret, which never leaves the worker) and the PIN of their text
+  // message. A wrong PIN fails with auth_failed, a locked link with locked.
+  openSigningLink(url, pin) { return this.call("openSigningLink", [url, pin]); }
+  // openEnvelope(tenantId, envelopeId) → view, as the logged-in member.
+  openEnvelope(tenantId, envelopeId) { return this.call("openEnvelope", [tenantId, envelopeId]); }
+  signingRefresh(handle) { return this.call("signingRefresh", [handle]); }
+  // signingDocument(handle, {onProgress, signal}) → {name, type, size,
+  // stream, done}: the document decrypted as it is read; done resolves with
+  // {sha256} of exactly these bytes, which is what signingSign signs.
+  signingDocument(handle, { onProgress, signal } = {}) {
+    return this.#streamed("signingDocument", [handle, {}], { onProgress, signal });
+  }
+  // signingSign(handle) → {last, view}: once the document was read to its
+  // end. last: every signer has signed; this client should signingSeal.
+  signingSign(handle) { return this.call("signingSign", [handle]); }
+  // signingSeal(handle) → {sealFile, view}: builds, logs and checks the seal.
+  signingSeal(handle) { return this.call("signingSeal", [handle]); }
+  signingDecline(handle, reason) { return this.call("signingDecline", [handle, reason]); }
+  // signingDownloadSealed(handle, {onProgress, signal}) → {name, type, size,
+  // stream, done}: done resolves with {sha256, sealFile} once the document
+  // matched its seal; if it rejects, discard what the stream gave.
+  signingDownloadSealed(handle, { onProgress, signal } = {}) {
+    return this.#streamed("signingDownloadSealed", [handle, {}], { onProgress, signal });
+  }
+  signingClose(handle) { return this.call("signingClose", [handle]); }
 
   // benchInside(op, size) → {op, bytes, ms, heapSys, heapAlloc}: the Go code
   // of an encrypt ("encrypt") or hash ("sha256") stream run over size bytes

@@ -8,7 +8,7 @@
 //   worker → page  {id, ok: true, value}     ArrayBuffers of results, a download's stream transferred
 //                  {id, ok: false, error: {code, message, ...}}
 //                  {type: "progress", id, done, total}   an upload's or download's progress
-//                  {type: "end", id, error}               a download stream ended (error null) or failed
+//                  {type: "end", id, error, value}        a download stream ended (error null, value its result) or failed
 //                  {type: "fatal", error: {code, message}}   the worker is unusable
 // The data-stream operations (OPS) are handled one at a time, in order of
 // arrival; the account operations (APP_OPS) run concurrently, each on its
@@ -51,6 +51,8 @@ const APP_OPS = new Set([
   "share", "grants", "revoke", "requestAccess", "pendingRequests", "approve", "deny",
   "auditLog", "cancel", "benchInside",
   "createEnvelope", "envelopes", "envelope", "remind", "cancelEnvelope", "replaceLink",
+  "openSigningLink", "openEnvelope", "signingRefresh", "signingDocument", "signingSign", "signingSeal",
+  "signingDecline", "signingDownloadSealed", "signingClose",
 ]);
 
 // Long operations: where their options object is, and what the worker adds
@@ -61,6 +63,8 @@ const LONG_OPS = {
   uploadVersion: { at: 3, progress: true },
   download: { at: 2, progress: true, end: true },
   renameDocument: { at: 3 },
+  signingDocument: { at: 1, progress: true, end: true },
+  signingDownloadSealed: { at: 1, progress: true, end: true },
 };
 
 let fatal = null; // the {code, message} that made the worker unusable
@@ -132,7 +136,9 @@ async function handle({ id, op, args }) {
     }
     const o = { ...given, op: id };
     if (long.progress) o.onProgress = (done, total) => self.postMessage({ type: "progress", id, done, total });
-    if (long.end) o.onEnd = (e) => self.postMessage({ type: "end", id, error: e ? plainError(e) : null });
+    // A stream that ended well may carry a result of its end (a signing
+    // document's SHA-256, a sealed download's .seal file).
+    if (long.end) o.onEnd = (e, value) => self.postMessage({ type: "end", id, error: e ? plainError(e) : null, value }, transferables(value));
     args[long.at] = o;
   }
   return api[op](...args);
