@@ -180,48 +180,9 @@ func TestProduct(t *testing.T) {
 	carol.click("#company-submit")
 	carol.wait("#new-folder")
 
-	// Alice invites Bob.
-	alice.route("/c/" + tid + "/members")
-	alice.fill("invite-email", bob.email)
-	alice.click("#invite-submit")
-	alice.wait(`#invites tr[data-email="bob@acme.example"]`)
-	alice.screenshot("08-members-invite")
-	link := v.link(bob.email, "invited")
-
-	// Bob opens the link: a new page load, so he logs in again; his browser
-	// is trusted (the device identity is in IndexedDB), so no code.
-	before := v.noticeCount()
-	bob.navigate(link)
-	bob.wait("#invite-login")
-	bob.screenshot("09-invite")
-	bob.click("#invite-login")
-	bob.fill("login-email", bob.email)
-	bob.fill("login-password", bob.password)
-	bob.click("#login-submit")
-	bob.wait("#accept-submit")
-	bob.click("#accept-submit")
-	bob.wait("#invite-accepted")
-	bob.screenshot("10-invite-accepted")
-	for _, n := range v.notices.Notices()[before:] {
-		if n.To == bob.email && strings.Contains(n.Subject, "sign-in code") {
-			t.Error("Bob's login on his own browser asked for a device code: the trusted device was not kept in IndexedDB")
-		}
-	}
-	bob.route("/account")
-	bobFingerprint := bob.text("#account-fingerprint")
-	bob.screenshot("11-account")
-
-	// Alice adds Bob after comparing his fingerprint.
-	alice.route("/c/" + tid + "/members")
-	alice.click(`#invites tr[data-email="bob@acme.example"] .add-member`)
-	alice.wait("#invitee-fingerprint")
-	if got := alice.text("#invitee-fingerprint"); got != bobFingerprint {
-		t.Errorf("Alice is shown fingerprint %q for Bob, Bob's account page says %q", got, bobFingerprint)
-	}
-	alice.screenshot("12-add-member")
-	alice.click("#dialog-confirm")
-	alice.wait(`#members tr[data-email="bob@acme.example"]`)
-	alice.screenshot("13-members")
+	// Alice invites Bob; he joins from his own browser, and she adds him
+	// after comparing his fingerprint.
+	alice.addToCompany(tid, bob, true)
 
 	// Alice shares the document with Bob from its page.
 	alice.route("/c/" + tid + "/d/" + doc)
@@ -343,7 +304,7 @@ func TestProduct(t *testing.T) {
 	// e-mailed code confirms the browser.
 	carol2 := newPerson(t, v, "carol-laptop", carol.email, carol.password)
 	carol2.open("/login")
-	before = v.noticeCount()
+	before := v.noticeCount()
 	carol2.do(30*time.Second, "type the login", chromedp.SendKeys(chromedp.CSS("#login-email"), carol.email),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), carol.password))
 	carol2.screenshot("23-login")

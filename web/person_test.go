@@ -308,6 +308,59 @@ func (p *person) logIn(newDevice bool, shots bool) {
 	p.idle()
 }
 
+// addToCompany makes m a member of admin's company tid, as people do it:
+// admin invites m's address; m opens the e-mailed link, logs in on a
+// browser it already trusts (so no device code may be asked), and accepts;
+// admin adds m after checking that the fingerprint shown is the one m's
+// account page shows. With shots it takes the tour's screenshots.
+func (admin *person) addToCompany(tid string, m *person, shots bool) {
+	admin.t.Helper()
+	shot := func(p *person, name string) {
+		if shots {
+			p.screenshot(name)
+		}
+	}
+	row := fmt.Sprintf(`tr[data-email=%q]`, m.email)
+	admin.route("/c/" + tid + "/members")
+	admin.fill("invite-email", m.email)
+	admin.click("#invite-submit")
+	admin.wait("#invites " + row)
+	shot(admin, "08-members-invite")
+	link := admin.v.link(m.email, "invited")
+
+	before := admin.v.noticeCount()
+	m.navigate(link)
+	m.wait("#invite-login")
+	shot(m, "09-invite")
+	m.click("#invite-login")
+	m.fill("login-email", m.email)
+	m.fill("login-password", m.password)
+	m.click("#login-submit")
+	m.wait("#accept-submit")
+	m.click("#accept-submit")
+	m.wait("#invite-accepted")
+	shot(m, "10-invite-accepted")
+	for _, n := range admin.v.notices.Notices()[before:] {
+		if n.To == m.email && strings.Contains(n.Subject, "sign-in code") {
+			admin.t.Errorf("%s's login on their own browser asked for a device code: the trusted device was not kept in IndexedDB", m.name)
+		}
+	}
+	m.route("/account")
+	fingerprint := m.text("#account-fingerprint")
+	shot(m, "11-account")
+
+	admin.route("/c/" + tid + "/members")
+	admin.click("#invites " + row + " .add-member")
+	admin.wait("#invitee-fingerprint")
+	if got := admin.text("#invitee-fingerprint"); got != fingerprint {
+		admin.t.Errorf("%s is shown fingerprint %q for %s, whose account page says %q", admin.name, got, m.name, fingerprint)
+	}
+	shot(admin, "12-add-member")
+	admin.click("#dialog-confirm")
+	admin.wait("#members " + row)
+	shot(admin, "13-members")
+}
+
 // download clicks sel, waits for the browser's download to finish and
 // returns the SHA-256 and size of the saved file.
 func (p *person) download(sel string) (string, int64) {

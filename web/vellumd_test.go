@@ -45,6 +45,7 @@ type vellumd struct {
 	notices *notify.Recorder
 	logs    *syncBuffer
 	bodies  *syncBuffer // nil unless recording
+	logKey  string      // the seal log's verifier key, as vellumd prints it
 	stop    func()
 }
 
@@ -96,7 +97,7 @@ func startVellumd(t testing.TB, o vellumdOptions) *vellumd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &vellumd{t: t, dir: dir, notices: &notify.Recorder{Next: o.deliver}, logs: &syncBuffer{}}
+	v := &vellumd{t: t, dir: dir, notices: &notify.Recorder{Next: o.deliver}, logs: &syncBuffer{}, logKey: logKey.VerifierKey()}
 	if o.recordBodies {
 		v.bodies = &syncBuffer{}
 	}
