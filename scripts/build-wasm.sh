@@ -42,6 +42,10 @@ mv "$out/wasm_exec.js.tmp" "$out/wasm_exec.js"
 # The fingerprint is what sha256sum prints for the module.
 (cd "$out" && sha256sum vellum.wasm >vellum.wasm.sha256.tmp && mv vellum.wasm.sha256.tmp vellum.wasm.sha256)
 echo "built $out/vellum.wasm ($(wc -c <"$out/vellum.wasm") bytes), sha256 $(cut -d' ' -f1 "$out/vellum.wasm.sha256")"
+
+# The pages' third-party code (pdf.js), pinned by web/vendor's lockfile,
+# into the same directory: vendor/pdfjs/.
+"$root/scripts/vendor-web.sh" "$out"
 if [ -n "${VELLUM_LOG_KEY:-}" ]; then
   echo "pinned seal log key ${VELLUM_LOG_KEY%%+*}+$(echo "$VELLUM_LOG_KEY" | cut -d+ -f2)"
 fi

@@ -53,6 +53,9 @@ func (s siteFS) Open(name string) (fs.File, error) {
 	case "vellum.wasm", "wasm_exec.js", "vellum.wasm.sha256":
 		return s.built.Open(name)
 	}
+	if strings.HasPrefix(name, "vendor/") { // scripts/vendor-web.sh's copies
+		return s.built.Open(name)
+	}
 	return s.static.Open(name)
 }
 

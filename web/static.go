@@ -24,6 +24,7 @@ import (
 var contentTypes = map[string]string{
 	".html":        "text/html; charset=utf-8",
 	".js":          "text/javascript; charset=utf-8",
+	".mjs":         "text/javascript; charset=utf-8", // pdf.js's modules (vendor/pdfjs)
 	".css":         "text/css; charset=utf-8",
 	".wasm":        "application/wasm",
 	".json":        "application/json",
@@ -53,7 +54,7 @@ var appPages = []struct {
 
 // compressible lists the types worth gzip: text and the WebAssembly module
 // (about 4× smaller).
-var compressible = map[string]bool{".html": true, ".js": true, ".css": true, ".wasm": true, ".json": true, ".svg": true, ".txt": true}
+var compressible = map[string]bool{".html": true, ".js": true, ".mjs": true, ".css": true, ".wasm": true, ".json": true, ".svg": true, ".txt": true}
 
 // gzipped caches compressed bodies by the SHA-256 of their content, so a
 // file is compressed once per process, and a changed file never gets a
