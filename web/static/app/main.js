@@ -17,6 +17,7 @@ import * as requests from "./views/requests.js";
 import * as activity from "./views/activity.js";
 import * as account from "./views/account.js";
 import * as invite from "./views/invite.js";
+import * as envelopes from "./views/envelopes.js";
 
 // Routes: a pattern of the fragment's path, whether a logged-in account is
 // needed, and the view. A view is async (params, query) → nodes.
@@ -34,6 +35,9 @@ const routes = [
   ["/c/:tid/members", true, members.view],
   ["/c/:tid/requests", true, requests.view],
   ["/c/:tid/activity", true, activity.view],
+  ["/c/:tid/envelopes", true, envelopes.list],
+  ["/c/:tid/envelopes/new", true, envelopes.create],
+  ["/c/:tid/envelopes/:eid", true, envelopes.view],
 ];
 
 function match(path) {

@@ -100,6 +100,7 @@ export function companyLinks() {
       h("li", null, link(`/c/${tid}`, "Files", "nav-files")),
       h("li", null, link(`/c/${tid}/members`, "Members", "nav-members")),
       h("li", null, link(`/c/${tid}/requests`, "Access requests", "nav-requests")),
+      h("li", null, link(`/c/${tid}/envelopes`, "Signatures", "nav-signatures")),
       isAdmin(c) ? h("li", null, link(`/c/${tid}/activity`, "Activity log", "nav-activity")) : null));
   }
   if (list.length > 0) {

@@ -43,6 +43,7 @@ export async function view({ tid, did }) {
   const toolbar = h("div", { class: "toolbar", role: "toolbar", "aria-label": "Document actions" },
     h("button", { type: "button", class: "primary", id: "download-doc", onclick: () => transfers.download({ tid, doc: d }) }, "Download"),
     h("button", { type: "button", class: "secondary", id: "upload-version", onclick: () => input.click() }, "Upload new version"),
+    h("a", { href: `#/c/${tid}/envelopes/new?document=${encodeURIComponent(did)}`, class: "button secondary", id: "send-for-signature" }, "Send for signature"),
     h("button", { type: "button", class: "secondary", id: "share-doc", onclick: () => shareDialog({ tid, kind: "document", id: did, name: d.name }).then((x) => x && rerender()) }, "Share"),
     h("button", { type: "button", class: "secondary", id: "rename-doc", onclick: () => renameDocument(tid, d, rerender) }, "Rename"),
     h("button", { type: "button", class: "secondary", id: "move-doc", onclick: () => moveDocument(tid, d, rerender) }, "Move"),

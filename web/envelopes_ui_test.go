@@ -1,0 +1,222 @@
+//go:build !js
+
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"vellum.dev/vellum/server/notify"
+)
+
+// TestEnvelopesUI drives the sender's signature pages against a real
+// vellumd: an admin uploads a document and, from its page, sends it for
+// signature to herself and an outside signer (sequential, the outsider
+// first after reordering). Mistakes in the form (no signer, no phone, a
+// bad e-mail address) are explained and lose nothing typed. The envelope's
+// page shows each signer's status; a reminder reaches the outsider, a
+// second one within the hour is refused in words; the outsider's link is
+// copied (never written into the page) and is the link of this envelope
+// and signer. A second envelope is cancelled with a reason.
+func TestEnvelopesUI(t *testing.T) {
+	v := startVellumd(t, vellumdOptions{})
+	contract, _ := writeRandomFile(t, t.TempDir(), "contract.txt", 4000)
+	const olgaEmail, olgaPhone = "olga@outside.example", "+4915123456789"
+
+	alice := newPerson(t, v, "env-alice", "alice@sign.example", "alice's long password")
+	alice.signUp(false)
+	alice.fill("company-name", "Sign Co")
+	alice.click("#company-submit")
+	alice.wait("#new-folder")
+	tid := strings.TrimPrefix(alice.currentRoute(), "/c/")
+	alice.click("#new-folder")
+	alice.fill("folder-name", "Contracts")
+	alice.click("#dialog-form-submit")
+	alice.wait("#upload-button")
+	alice.upload(contract)
+	doc := alice.idOf(`#doc-table tr[data-name="contract.txt"]`)
+	me, _ := alice.clientCall(`c.session().then((s) => s.accountId)`).(string)
+
+	// From the document's page to the form, with the document chosen.
+	alice.route("/c/" + tid + "/d/" + doc)
+	alice.click("#send-for-signature")
+	alice.wait("#envelope-form")
+	if got := alice.eval(`document.querySelector("#envelope-document").dataset.id`); got != doc {
+		t.Errorf("the form's document is %v, want %s", got, doc)
+	}
+	if got := alice.eval(`document.querySelector("#nav-signatures") !== null`); got != true {
+		t.Error("no Signatures entry in the company's menu")
+	}
+	alice.screenshot("env-01-form")
+
+	formError := func(want string) {
+		t.Helper()
+		if code := alice.errorCode("#envelope-form"); code != "invalid" {
+			t.Errorf("form error code %q, want invalid", code)
+		}
+		if got := alice.text("#envelope-form .error-title"); !strings.Contains(strings.ToLower(got), want) {
+			t.Errorf("form error %q, want it to say %q", got, want)
+		}
+	}
+	values := func(sel string) string {
+		t.Helper()
+		s, _ := alice.eval(fmt.Sprintf(`Array.from(document.querySelectorAll(%q), (e) => e.value).join("|")`, sel)).(string)
+		return s
+	}
+
+	// No signers.
+	alice.click("#envelope-form-submit")
+	formError("add at least one signer")
+
+	// An outsider without a phone: the name and address stay.
+	alice.click("#add-member-signer")
+	alice.do(10*time.Second, "choose the member", chromedp.SetValue(chromedp.CSS(`#signer-list li[data-kind="member"] select`), me))
+	alice.click("#add-outside-signer")
+	out := `#signer-list li[data-kind="outsider"]`
+	alice.do(10*time.Second, "type the outsider", chromedp.SetValue(chromedp.CSS(out+` input[id$="-name"]`), "Olga Outside"),
+		chromedp.SetValue(chromedp.CSS(out+` input[id$="-email"]`), olgaEmail))
+	alice.click("#envelope-form-submit")
+	formError("enter their mobile phone number")
+	if got := values(out + " input"); got != "Olga Outside|"+olgaEmail+"|" {
+		t.Errorf("after the error the outsider's fields hold %q", got)
+	}
+	if got := alice.eval(`document.activeElement.id.endsWith("-phone") && document.activeElement.getAttribute("aria-invalid")`); got != "true" {
+		t.Errorf("the missing phone is not focused and marked invalid: %v", got)
+	}
+	alice.screenshot("env-02-no-phone")
+
+	// A bad address: the rest stays, the phone as typed.
+	alice.do(10*time.Second, "type a bad address and a phone", chromedp.SetValue(chromedp.CSS(out+` input[id$="-email"]`), "olga@"),
+		chromedp.SetValue(chromedp.CSS(out+` input[id$="-phone"]`), "+49 151 2345 6789"))
+	alice.click("#envelope-form-submit")
+	formError("is not an e-mail address")
+	if got := values(out + " input"); got != "Olga Outside|olga@|+49 151 2345 6789" {
+		t.Errorf("after the error the outsider's fields hold %q", got)
+	}
+	if got := values(`#signer-list li[data-kind="member"] select`); got != me {
+		t.Errorf("after the error the member signer is %q", got)
+	}
+	alice.screenshot("env-03-bad-email")
+
+	// Fixed; the outsider moved first, a message; sent.
+	alice.do(10*time.Second, "fix the address", chromedp.SetValue(chromedp.CSS(out+` input[id$="-email"]`), olgaEmail))
+	alice.click(out + ` button[aria-label^="Move signer 2 up"]`)
+	if got := alice.eval(`Array.from(document.querySelectorAll("#signer-list > li"), (li) => li.dataset.kind).join(",")`); got != "outsider,member" {
+		t.Fatalf("after moving the outsider up the order is %v", got)
+	}
+	alice.fill("envelope-message", "Please sign by Friday.")
+	alice.screenshot("env-04-form-filled")
+	before := v.noticeCount()
+	alice.click("#envelope-form-submit")
+	alice.wait("#envelope-signers")
+	eid := strings.TrimPrefix(alice.currentRoute(), "/c/"+tid+"/envelopes/")
+	alice.idle()
+
+	// The PIN went by text message to the number typed, normalised.
+	var pin string
+	for _, n := range v.notices.Notices()[before:] {
+		if n.Kind == notify.KindSMS && n.To == olgaPhone {
+			if m := codeRE.FindStringSubmatch(n.Body); m != nil {
+				pin = m[1]
+			}
+		}
+	}
+	if pin == "" {
+		t.Fatalf("no PIN texted to %s", olgaPhone)
+	}
+
+	// Statuses as the sender sees them.
+	status := func(kind string) string {
+		t.Helper()
+		return alice.text(fmt.Sprintf(`#envelope-signers tr[data-kind=%q] .signer-status`, kind))
+	}
+	if got := status("outsider"); got != "Pending: not opened yet" {
+		t.Errorf("outsider's status %q", got)
+	}
+	if got := status("member"); got != "Waiting for their turn" {
+		t.Errorf("member's status %q", got)
+	}
+	if got := alice.eval(`document.querySelector("#envelope-status [data-status]").dataset.status`); got != "sent" {
+		t.Errorf("envelope status %v", got)
+	}
+	if got := alice.text("#envelope-message-text"); got != "Please sign by Friday." {
+		t.Errorf("message shown as %q", got)
+	}
+	alice.wait("#envelope-links")
+	alice.screenshot("env-05-envelope")
+
+	// The link: copied on request, for this envelope and signer, and in
+	// the page nowhere (nor the PIN).
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(alice.b.Context(), browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: v.url,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice.click("#envelope-links .copy-link")
+	alice.wait(".toast")
+	link, _ := alice.eval(`navigator.clipboard.readText()`).(string)
+	signer, _ := alice.eval(`document.querySelector('#envelope-signers tr[data-kind="outsider"]').dataset.signer`).(string)
+	prefix := v.url + "/sign/" + eid + "/" + signer + "#"
+	if !strings.HasPrefix(link, prefix) || len(link) < len(prefix)+40 {
+		t.Errorf("copied link %q, want %s<secret>", link, prefix)
+	} else if html, _ := alice.eval(`document.documentElement.outerHTML`).(string); strings.Contains(html, link[len(prefix):]) || strings.Contains(html, pin) {
+		t.Error("the link's secret or the PIN is written into the page")
+	}
+
+	// Remind: the outsider gets a notice; again within the hour is refused.
+	before = v.noticeCount()
+	alice.click(`#envelope-signers tr[data-kind="outsider"] .remind`)
+	alice.waitJS(30*time.Second, `document.querySelector("#envelope-action-status").textContent.startsWith("Reminder sent")`)
+	reminded := false
+	for _, n := range v.notices.Notices()[before:] {
+		reminded = reminded || n.To == olgaEmail && strings.Contains(n.Subject, "waiting for your signature")
+	}
+	if !reminded {
+		t.Errorf("no reminder reached %s", olgaEmail)
+	}
+	alice.click("#remind-all")
+	alice.waitJS(30*time.Second, `document.querySelector("#envelope-action-status").textContent.startsWith("Not sent")`)
+	alice.screenshot("env-06-reminded")
+
+	// A second envelope, parallel, to the outsider alone; cancelled.
+	alice.route("/c/" + tid + "/envelopes/new?document=" + doc)
+	alice.click("#add-outside-signer")
+	alice.do(10*time.Second, "type the outsider", chromedp.SetValue(chromedp.CSS(out+` input[id$="-name"]`), "Olga Outside"),
+		chromedp.SetValue(chromedp.CSS(out+` input[id$="-email"]`), olgaEmail),
+		chromedp.SetValue(chromedp.CSS(out+` input[id$="-phone"]`), olgaPhone))
+	alice.click(`#envelope-order input[value="parallel"]`)
+	alice.click("#envelope-form-submit")
+	alice.wait("#cancel-envelope")
+	eid2 := strings.TrimPrefix(alice.currentRoute(), "/c/"+tid+"/envelopes/")
+	alice.click("#cancel-envelope")
+	alice.wait("#cancel-reason")
+	alice.fill("cancel-reason", "Wrong version attached")
+	alice.screenshot("env-07-cancel")
+	alice.click("#dialog-form-submit")
+	alice.waitJS(30*time.Second, `document.querySelector('#envelope-status [data-status="cancelled"]') !== null`)
+	if got := alice.text("#envelope-reason"); got != "Wrong version attached" {
+		t.Errorf("cancel reason shown as %q", got)
+	}
+	if got := alice.eval(`document.querySelector("#cancel-envelope") === null && document.querySelector(".remind") === null`); got != true {
+		t.Error("a cancelled envelope still offers cancel or remind")
+	}
+	alice.screenshot("env-08-cancelled")
+
+	// The list shows both, each with its status.
+	alice.click("#nav-signatures")
+	alice.wait("#envelope-list")
+	for id, want := range map[string]string{eid: "sent", eid2: "cancelled"} {
+		if got := alice.eval(fmt.Sprintf(`(document.querySelector('#envelope-list tr[data-id=%q]') || {dataset: {}}).dataset.status`, id)); got != want {
+			t.Errorf("list: envelope %s status %v, want %s", id, got, want)
+		}
+	}
+	alice.screenshot("env-09-list")
+	alice.b.CheckNoErrors(t)
+}
