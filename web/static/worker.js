@@ -53,6 +53,7 @@ const APP_OPS = new Set([
   "createEnvelope", "envelopes", "envelope", "remind", "cancelEnvelope", "replaceLink",
   "openSigningLink", "openEnvelope", "signingRefresh", "signingDocument", "signingSign", "signingSeal",
   "signingDecline", "signingDownloadSealed", "signingClose",
+  "logKey", "verifySeal",
 ]);
 
 // Long operations: where their options object is, and what the worker adds
