@@ -77,6 +77,16 @@ const usage = `usage:
   vellum verify [-log-key KEY] [-online URL] FILE FILE.seal
   vellum log-key SEAL-LOG-KEY-FILE
   vellum version
+
+verify checks FILE against FILE.seal offline: its SHA-256, every signature,
+and the seal log's inclusion proof under the pinned log key
+(origin+hash+key), taken from -log-key, else $VELLUM_LOG_KEY, else the key
+built into this binary. -online also checks that the server's newest log
+checkpoint extends the seal's. Exit status: 0 valid, 1 a check failed,
+2 nothing could be concluded. Browsers run the same check at
+https://<server>/verify.
+
+log-key prints the public key of vellumd's <secrets>/seal-log.key.
 `
 
 func run(args []string, e *env) int {
