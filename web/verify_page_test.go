@@ -6,10 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,48 +40,24 @@ type sealedDocument struct {
 func sealThroughVellumd(t *testing.T, v *vellumd) *sealedDocument {
 	t.Helper()
 	ctx := context.Background()
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the test server's self-signed certificate
-	t.Cleanup(hc.CloseIdleConnections)
-	newClient := func() *client.Client { return client.New(v.url, client.WithHTTPClient(hc)) }
-
-	pat := newClient()
-	n := v.noticeCount()
-	reg, err := pat.Register(ctx, "pat@example.com", "correct horse battery staple")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Finish(ctx, v.code("pat@example.com", "sign-up code", n)); err != nil {
-		t.Fatal(err)
-	}
-	tenant, err := pat.CreateTenant(ctx, "Acme Deeds")
-	if err != nil {
-		t.Fatal(err)
-	}
-	folder, err := pat.CreateFolder(ctx, tenant.ID, "", "Contracts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logKey, err := pat.PublishedLogKey(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pat := newSender(t, v, "Acme Deeds")
 
 	seal := func(name string, signers []client.EnvelopeSigner) *sealedDocument {
 		doc := []byte(strings.Repeat("Deed of sale of the house at 4 Elm Row, "+name+".\n", 30000))
-		d, err := pat.Upload(ctx, tenant.ID, folder.ID, name, bytes.NewReader(doc), int64(len(doc)))
+		d, err := pat.Upload(ctx, pat.tenantID, pat.folderID, name, bytes.NewReader(doc), int64(len(doc)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := v.noticeCount()
-		sent, err := pat.CreateEnvelope(ctx, tenant.ID, client.NewEnvelope{DocumentID: d.ID, Order: client.Parallel, Signers: signers})
+		sent, err := pat.CreateEnvelope(ctx, pat.tenantID, client.NewEnvelope{DocumentID: d.ID, Order: client.Parallel, Signers: signers})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := &sealedDocument{doc: doc, logKey: fmt.Sprintf("%s %08x", logKey.Name(), logKey.KeyHash())}
+		out := &sealedDocument{doc: doc, logKey: fmt.Sprintf("%s %08x", pat.logKey.Name(), pat.logKey.KeyHash())}
 		var last *client.Signing
 		for i, l := range sent.Links {
 			pin := v.code(signers[i].Phone, "", n) // the SMS has no subject
-			g, err := newClient().OpenSigningLink(ctx, l.Link.URL(), pin)
+			g, err := pat.newClient().OpenSigningLink(ctx, l.Link.URL(), pin)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +70,7 @@ func sealThroughVellumd(t *testing.T, v *vellumd) *sealedDocument {
 			out.signers = append(out.signers, [2]string{signers[i].Name, signers[i].Email})
 			last = g
 		}
-		s, err := last.Seal(ctx, logKey)
+		s, err := last.Seal(ctx, pat.logKey)
 		if err != nil {
 			t.Fatal(err)
 		}
