@@ -3,15 +3,21 @@
 package web_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"golang.org/x/mod/sumdb/note"
 
 	"vellum.dev/vellum/server/notify"
+	"vellum.dev/vellum/wasm/client"
 )
 
 // TestEnvelopesUI drives the sender's signature pages against a real
@@ -25,19 +31,12 @@ import (
 // and signer. A second envelope is cancelled with a reason.
 func TestEnvelopesUI(t *testing.T) {
 	v := startVellumd(t, vellumdOptions{})
-	contract, _ := writeRandomFile(t, t.TempDir(), "contract.txt", 4000)
+	contract, contractSum := writeRandomFile(t, t.TempDir(), "contract.txt", 4000)
 	const olgaEmail, olgaPhone = "olga@outside.example", "+4915123456789"
 
 	alice := newPerson(t, v, "env-alice", "alice@sign.example", "alice's long password")
 	alice.signUp(false)
-	alice.fill("company-name", "Sign Co")
-	alice.click("#company-submit")
-	alice.wait("#new-folder")
-	tid := strings.TrimPrefix(alice.currentRoute(), "/c/")
-	alice.click("#new-folder")
-	alice.fill("folder-name", "Contracts")
-	alice.click("#dialog-form-submit")
-	alice.wait("#upload-button")
+	tid, _ := alice.companyWithFolder("Sign Co", "Contracts")
 	alice.upload(contract)
 	doc := alice.idOf(`#doc-table tr[data-name="contract.txt"]`)
 	me, _ := alice.clientCall(`c.session().then((s) => s.accountId)`).(string)
@@ -170,6 +169,10 @@ func TestEnvelopesUI(t *testing.T) {
 		t.Error("the link's secret or the PIN is written into the page")
 	}
 
+	if got := alice.eval(`document.querySelector("#review-and-sign") === null`); got != true {
+		t.Error("Review and sign is offered before the signer's turn")
+	}
+
 	// Remind: the outsider gets a notice; again within the hour is refused.
 	before = v.noticeCount()
 	alice.click(`#envelope-signers tr[data-kind="outsider"] .remind`)
@@ -218,5 +221,70 @@ func TestEnvelopesUI(t *testing.T) {
 		}
 	}
 	alice.screenshot("env-09-list")
+
+	// Olga signs through her link in her own browser; then it is Alice's
+	// turn, and her page offers to review and sign.
+	olga := newPerson(t, v, "env-olga", olgaEmail, "")
+	olga.open("/login")
+	readAndSign := `c.signingDocument(h).then((d) => new Response(d.stream).arrayBuffer().then(() => d.done)).then(() => c.signingSign(h))`
+	if got := olga.clientCall(fmt.Sprintf(`c.openSigningLink(%q, %q).then((v) => { const h = v.handle; return %s; }).then((r) => r.last)`, link, pin, readAndSign)); got != false {
+		t.Fatalf("Olga signing: %v", got)
+	}
+	alice.route("/c/" + tid + "/envelopes/" + eid)
+	alice.wait("#review-and-sign")
+	if got := status("outsider"); !strings.HasPrefix(got, "Signed ") {
+		t.Errorf("outsider's status after signing %q", got)
+	}
+	alice.screenshot("env-10-your-turn")
+
+	// Alice signs and seals (the signing page's own panel is tested with
+	// it); her envelope page then offers the sealed document and its seal.
+	if got := alice.clientCall(fmt.Sprintf(`c.openEnvelope(%q, %q).then((v) => { const h = v.handle; return %s.then(() => c.signingSeal(h)); }).then((r) => r.sealFile && r.sealFile.length > 0 ? "sealed" : "no seal file")`, tid, eid, readAndSign)); got != "sealed" {
+		t.Fatalf("Alice signing and sealing: %v", got)
+	}
+	alice.route("/c/" + tid + "/envelopes/" + eid)
+	alice.wait("#download-signed")
+	if got := alice.eval(`document.querySelector("#envelope-status [data-status]").dataset.status`); got != "sealed" {
+		t.Errorf("envelope status after sealing %v", got)
+	}
+	docPath := alice.downloadFile("#download-signed")
+	alice.waitJS(time.Minute, `!document.querySelector("#download-seal").disabled`)
+	sealPath := alice.downloadFile("#download-seal")
+	alice.screenshot("env-11-sealed")
+	signed, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealFile, err := os.ReadFile(sealPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logKey, err := note.NewVerifier(v.logKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(signed); hex.EncodeToString(sum[:]) != contractSum {
+		t.Errorf("the signed document downloaded has SHA-256 %x, the uploaded %s", sum, contractSum)
+	}
+	check, err := client.CheckSeal(bytes.NewReader(signed), sealFile, logKey)
+	if err != nil || !check.Valid() {
+		t.Errorf("the downloaded document and .seal file do not verify: %v %+v", err, check)
+	}
 	alice.b.CheckNoErrors(t)
+	olga.b.CheckNoErrors(t)
+}
+
+// companyWithFolder creates a company from the page a new account lands
+// on, and a folder in it, and returns their ids; the folder's page is open.
+func (p *person) companyWithFolder(company, folder string) (tid, fid string) {
+	p.t.Helper()
+	p.fill("company-name", company)
+	p.click("#company-submit")
+	p.wait("#new-folder")
+	tid = strings.TrimPrefix(p.currentRoute(), "/c/")
+	p.click("#new-folder")
+	p.fill("folder-name", folder)
+	p.click("#dialog-form-submit")
+	p.wait("#upload-button")
+	return tid, strings.TrimPrefix(p.currentRoute(), "/c/"+tid+"/f/")
 }

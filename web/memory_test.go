@@ -5,7 +5,6 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,15 +39,7 @@ func TestUploadOverOneGiB(t *testing.T) {
 	v := startVellumd(t, vellumdOptions{})
 	a := newPerson(t, v, "alice", "alice@acme.example", "alice's long password")
 	a.signUp(false)
-	a.fill("company-name", "Acme Corp")
-	a.click("#company-submit")
-	a.wait("#new-folder")
-	tid := strings.TrimPrefix(a.currentRoute(), "/c/")
-	a.click("#new-folder")
-	a.fill("folder-name", "Archive")
-	a.click("#dialog-form-submit")
-	a.wait("#upload-button")
-	fid := strings.TrimPrefix(a.currentRoute(), "/c/"+tid+"/f/")
+	tid, fid := a.companyWithFolder("Acme Corp", "Archive")
 
 	js := fmt.Sprintf(`(async () => {
 		const size = %d;

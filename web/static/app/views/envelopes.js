@@ -10,8 +10,9 @@
 // in storage) and hands it to the sender's mail program or clipboard on
 // request. The server never sees it; it relays the PIN by text message.
 
-import { h, field, form, page, when, toast, banner, emptyState, formDialog, confirmDialog, nextId } from "../ui.js";
+import { h, $, field, form, page, when, bytes, toast, banner, emptyState, formDialog, confirmDialog, nextId } from "../ui.js";
 import { vellum, state, go, rerender, company, membership, emailOf } from "../state.js";
+import { saveStream } from "../save.js";
 
 const listHref = (tid) => `#/c/${tid}/envelopes`;
 const envelopeHref = (tid, eid) => `#/c/${tid}/envelopes/${eid}`;
@@ -386,11 +387,7 @@ export async function view({ tid, eid }) {
   if (sender && open) {
     toolbar.append(h("button", { type: "button", class: "danger", id: "cancel-envelope", onclick: () => cancel(tid, env, name) }, "Cancel request"));
   }
-  if (env.status === "sealed") {
-    toolbar.append(
-      h("button", { type: "button", class: "primary", id: "download-signed", onclick: () => downloadSealed(tid, env, "document") }, "Download signed document"),
-      h("button", { type: "button", class: "secondary", id: "download-seal", onclick: () => downloadSealed(tid, env, "seal") }, "Download .seal file"));
-  }
+  if (env.status === "sealed") toolbar.append(...sealedDownloads(tid, env, status));
 
   const facts = h("dl", { class: "facts" },
     h("dt", null, "Status"), h("dd", { id: "envelope-status" }, statusOf(env)),
@@ -482,11 +479,74 @@ async function cancel(tid, env, name) {
   }
 }
 
-// reviewAndSign and downloadSealed use the signing page's shared module.
-async function reviewAndSign(tid, env) {
-  banner({ code: "unavailable", message: "" });
+// sealedDownloads are the buttons of a sealed envelope: the document,
+// checked in the worker against its seal as it streams (a mismatch fails
+// the download, and the browser marks it failed), then its .seal file,
+// which the worker gives only once the document matched.
+function sealedDownloads(tid, env, status) {
+  let sealed = null; // {name, sealFile} after a checked download
+  const saveSeal = h("button", { type: "button", class: "secondary", id: "download-seal", disabled: true,
+    onclick: () => saveBlob(new Blob([sealed.sealFile], { type: "application/octet-stream" }), sealed.name + ".seal") }, "Save the .seal file");
+  const download = h("button", { type: "button", class: "primary", id: "download-signed", onclick: async () => {
+    download.disabled = true;
+    status.textContent = "Downloading and checking the signed document…";
+    let handle = 0;
+    try {
+      ({ handle } = await vellum.openEnvelope(tid, env.id));
+      const d = await vellum.signingDownloadSealed(handle, {
+        onProgress: (done, total) => { status.textContent = `Downloading and checking the signed document: ${bytes(done)} of ${bytes(total)}…`; },
+      });
+      await saveStream({ stream: d.stream, name: d.name, size: d.size, done: d.done });
+      const end = await d.done;
+      sealed = { name: d.name, sealFile: end.sealFile };
+      saveSeal.disabled = false;
+      status.textContent = `“${d.name}” matches its seal (SHA-256 ${end.sha256}). Save the .seal file next to it: with it anyone can check the document, offline.`;
+      status.dataset.sha256 = end.sha256;
+    } catch (e) {
+      status.textContent = "";
+      banner(e, "download");
+    } finally {
+      download.disabled = false;
+      if (handle) vellum.signingClose(handle).catch(() => {});
+    }
+  } }, "Download signed document");
+  return [download, saveSeal];
 }
 
-async function downloadSealed(tid, env, what) {
-  banner({ code: "unavailable", message: "" });
+function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { hidden: true, download: name });
+  a.href = url;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// reviewAndSign shows the signing page's own viewer and sign/decline panel
+// (app/signing.js, shared with the outside signer's page) in place of this
+// view, for the logged-in member whose turn it is. It is loaded only then.
+async function reviewAndSign(tid, env) {
+  let handle = 0;
+  try {
+    const [{ signingView }, view] = await Promise.all([import("../signing.js"), vellum.openEnvelope(tid, env.id)]);
+    handle = view.handle;
+    // The handle is the worker's; it is closed when this page is left.
+    window.addEventListener("hashchange", () => vellum.signingClose(handle).catch(() => {}), { once: true });
+    $("#view").replaceChildren(
+      h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("ol", null,
+        h("li", null, h("a", { href: listHref(tid) }, "Signatures")),
+        // The same route as now: drawn again, not navigated to.
+        h("li", null, h("a", { href: envelopeHref(tid, env.id), id: "back-to-envelope", onclick: (ev) => {
+          ev.preventDefault();
+          vellum.signingClose(handle).catch(() => {});
+          rerender();
+        } }, "Signature request")))),
+      signingView(view));
+    const title = $("#page-title");
+    if (title) title.focus({ preventScroll: true });
+  } catch (e) {
+    if (handle) vellum.signingClose(handle).catch(() => {});
+    banner(e, "envelope");
+  }
 }
