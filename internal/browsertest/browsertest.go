@@ -434,6 +434,13 @@ func BuildClient(dir string) error {
 	}
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-wasm.sh"), dir)
 	cmd.Dir = root
+	// A seal log key pinned from the caller's shell would make the pages
+	// distrust the test server's own log: tests run the unpinned build.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "VELLUM_LOG_KEY=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("browsertest: building the wasm client: %v\n%s", err, out)
