@@ -191,6 +191,19 @@ func (d *delivery) link(to, subject string) string {
 	return link
 }
 
+// received reports whether an e-mail to `to` whose subject contains
+// subject was delivered.
+func (d *delivery) received(to, subject string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, m := range d.mail {
+		if strings.Contains(m.Subject, subject) && containsString(m.To, to) {
+			return true
+		}
+	}
+	return false
+}
+
 func containsString(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

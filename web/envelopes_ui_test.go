@@ -151,16 +151,7 @@ func TestEnvelopesUI(t *testing.T) {
 
 	// The link: copied on request, for this envelope and signer, and in
 	// the page nowhere (nor the PIN).
-	for _, name := range []string{"clipboard-read", "clipboard-write"} {
-		if _, err := chromedp.CallBrowser(alice.b.Context(), browser.SetPermission, browser.SetPermissionParams{
-			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: v.url,
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	alice.click("#envelope-links .copy-link")
-	alice.wait(".toast")
-	link, _ := alice.eval(`navigator.clipboard.readText()`).(string)
+	link := alice.copied("#envelope-links .copy-link")
 	signer, _ := alice.eval(`document.querySelector('#envelope-signers tr[data-kind="outsider"]').dataset.signer`).(string)
 	prefix := v.url + "/sign/" + eid + "/" + signer + "#"
 	if !strings.HasPrefix(link, prefix) || len(link) < len(prefix)+40 {
@@ -272,6 +263,25 @@ func TestEnvelopesUI(t *testing.T) {
 	}
 	alice.b.CheckNoErrors(t)
 	olga.b.CheckNoErrors(t)
+}
+
+// copied clicks a "Copy" button sel and returns what it put on the
+// clipboard, once its toast says so. The page may use the clipboard: the
+// test grants what a person's click grants.
+func (p *person) copied(sel string) string {
+	p.t.Helper()
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(p.b.Context(), browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: p.v.url,
+		}); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	n, _ := p.eval(`document.querySelectorAll(".toast").length`).(float64)
+	p.click(sel)
+	p.waitJS(30*time.Second, fmt.Sprintf(`document.querySelectorAll(".toast").length > %v`, n))
+	text, _ := p.eval(`navigator.clipboard.readText()`).(string)
+	return text
 }
 
 // companyWithFolder creates a company from the page a new account lands

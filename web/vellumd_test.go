@@ -217,6 +217,23 @@ func (v *vellumd) noticeCount() int { return len(v.notices.Notices()) }
 // directory, its log, its notices and (if recorded) the request bodies it
 // received.
 func (v *vellumd) grep(markers ...string) []string {
+	hits := v.grepStored(markers...)
+	for _, m := range markers {
+		for _, n := range v.notices.Notices() {
+			if strings.Contains(n.Subject+n.Body, m) {
+				hits = append(hits, "a notice to "+n.To+" holds "+m)
+			}
+		}
+		if v.bodies != nil && bytes.Contains(v.bodies.Bytes(), []byte(m)) {
+			hits = append(hits, "a request body holds "+m)
+		}
+	}
+	return hits
+}
+
+// grepStored reports every place a marker appears in what the server
+// keeps: its data directory and its log.
+func (v *vellumd) grepStored(markers ...string) []string {
 	var hits []string
 	filepath.WalkDir(v.dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -241,14 +258,6 @@ func (v *vellumd) grep(markers ...string) []string {
 	for _, m := range markers {
 		if bytes.Contains(v.logs.Bytes(), []byte(m)) {
 			hits = append(hits, "the server log holds "+m)
-		}
-		for _, n := range v.notices.Notices() {
-			if strings.Contains(n.Subject+n.Body, m) {
-				hits = append(hits, "a notice to "+n.To+" holds "+m)
-			}
-		}
-		if v.bodies != nil && bytes.Contains(v.bodies.Bytes(), []byte(m)) {
-			hits = append(hits, "a request body holds "+m)
 		}
 	}
 	return hits

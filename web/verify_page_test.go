@@ -139,35 +139,7 @@ func TestVerifyPage(t *testing.T) {
 	}
 	p.screenshot("verify-01-page")
 
-	run := func(doc, sealFile, key string, online bool) verifyRun {
-		p.t.Helper()
-		before, _ := p.eval(`Number(document.querySelector("#report").dataset.run || 0)`).(float64)
-		p.do(30*time.Second, "choose the files",
-			chromedp.SetUploadFiles(chromedp.CSS("#document-input"), []string{doc}),
-			chromedp.SetUploadFiles(chromedp.CSS("#seal-input"), []string{sealFile}))
-		p.setKey(key)
-		p.eval(fmt.Sprintf(`(() => { document.querySelector("#online-input").checked = %v; return true; })()`, online))
-		p.click("#verify-button")
-		p.waitJS(2*time.Minute, fmt.Sprintf(`Number(document.querySelector("#report").dataset.run || 0) > %v`, before))
-		r, err := browsertest.Eval[verifyRun](p.b, 30*time.Second, `(() => {
-			const q = (s) => document.querySelector(s);
-			const text = (s) => (q(s) ? q(s).textContent.replace(/\s+/g, " ").trim() : "");
-			return {
-				valid: q("#report").dataset.valid === "true",
-				title: text("#verdict-title"),
-				kinds: Array.from(document.querySelectorAll("#reasons li"), (li) => li.dataset.kind + (li.dataset.signer !== "0" ? "/" + li.dataset.signer : "")),
-				reasons: text("#reasons"),
-				actual: text("#document-actual"), expected: text("#document-expected"),
-				signers: Array.from(document.querySelectorAll("#signers tbody tr"), (tr) => tr.textContent.replace(/\s+/g, " ").trim()),
-				key: text("#report-log-key"), source: q("#report-log-key") ? q("#report-log-key").dataset.source : "",
-				proof: text("#report-inclusion"), online: text("#online-result"),
-			};
-		})()`)
-		if err != nil {
-			p.fatalf("reading the report: %v", err)
-		}
-		return r
-	}
+	run := p.verifyOnPage
 	sum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
 	// The genuine file and seal, checked online too.
@@ -252,6 +224,38 @@ func TestVerifyPage(t *testing.T) {
 	p.setKey("")
 	p.click("#verify-button")
 	p.waitJS(time.Minute, fmt.Sprintf(`Number(document.querySelector("#report").dataset.run) > %v && !document.querySelector("#form-error").textContent`, before))
+}
+
+// verifyOnPage checks doc against sealFile on the open verify page (with
+// key pasted, if not empty; online if asked) and returns what it showed.
+func (p *person) verifyOnPage(doc, sealFile, key string, online bool) verifyRun {
+	p.t.Helper()
+	before, _ := p.eval(`Number(document.querySelector("#report").dataset.run || 0)`).(float64)
+	p.do(30*time.Second, "choose the files",
+		chromedp.SetUploadFiles(chromedp.CSS("#document-input"), []string{doc}),
+		chromedp.SetUploadFiles(chromedp.CSS("#seal-input"), []string{sealFile}))
+	p.setKey(key)
+	p.eval(fmt.Sprintf(`(() => { document.querySelector("#online-input").checked = %v; return true; })()`, online))
+	p.click("#verify-button")
+	p.waitJS(2*time.Minute, fmt.Sprintf(`Number(document.querySelector("#report").dataset.run || 0) > %v`, before))
+	r, err := browsertest.Eval[verifyRun](p.b, 30*time.Second, `(() => {
+		const q = (s) => document.querySelector(s);
+		const text = (s) => (q(s) ? q(s).textContent.replace(/\s+/g, " ").trim() : "");
+		return {
+			valid: q("#report").dataset.valid === "true",
+			title: text("#verdict-title"),
+			kinds: Array.from(document.querySelectorAll("#reasons li"), (li) => li.dataset.kind + (li.dataset.signer !== "0" ? "/" + li.dataset.signer : "")),
+			reasons: text("#reasons"),
+			actual: text("#document-actual"), expected: text("#document-expected"),
+			signers: Array.from(document.querySelectorAll("#signers tbody tr"), (tr) => tr.textContent.replace(/\s+/g, " ").trim()),
+			key: text("#report-log-key"), source: q("#report-log-key") ? q("#report-log-key").dataset.source : "",
+			proof: text("#report-inclusion"), online: text("#online-result"),
+		};
+	})()`)
+	if err != nil {
+		p.fatalf("reading the report: %v", err)
+	}
+	return r
 }
 
 // setKey types key into the log key field, as a paste would.
