@@ -56,6 +56,18 @@ const generic = {
   bad_argument: ["Something went wrong inside Vellum.", "Reload the page and try again."],
   limit: ["Too many things are open at once.", "Reload the page."],
   service_worker: ["Your browser blocked the streamed download.", "Vellum saved the file through memory instead."],
+  // The signing codes (wasm/bridge/codes.go).
+  bad_link: ["This signing link is incomplete.", "Open the link from the e-mail again, or copy all of it: it ends with a long code after #."],
+  bad_pin: ["The PIN is six digits.", "Type the six digits from the text message; nothing was tried."],
+  link_origin: ["This signing link is for another Vellum server.", "Open the link exactly as it was sent to you."],
+  envelope_closed: ["This envelope is closed.", "It was cancelled by its sender or declined by a signer: nothing can be signed. Contact the sender if you think this is a mistake."],
+  not_your_turn: ["It is not your turn to sign yet.", "The document is signed in order; you will get a message when it is your turn."],
+  already_signed: ["This has been signed already.", null],
+  envelope_state: ["The envelope cannot do that now.", "Reload to see its current state."],
+  not_signer: ["You are not a signer of this envelope.", null],
+  not_read: ["Read the document first.", "Signing becomes possible once the whole document has been decrypted in this browser."],
+  seal_invalid: ["The seal does not verify.", "Do not rely on this file: it does not match its seal. Contact the sender."],
+  digest_mismatch: ["The signers did not sign the same document.", "The seal was not made. Contact the sender."],
 };
 
 // Wording for a code in a given context ("login", "signup-code", ...).
@@ -100,6 +112,13 @@ const contextual = {
   },
   download: {
     forbidden: ["You no longer have access to this document.", "Ask for access again."],
+  },
+  "signing-link": {
+    auth_failed: ["That PIN is not right.", "Check the text message and type its six digits again."],
+    locked: ["This signing link is locked after too many wrong PINs.", "Ask the sender for a new link; they have been told."],
+    expired: ["This signing link has expired.", "Ask the sender to send the document again."],
+    rate_limited: ["Too many tries from this network.", "Wait a minute, then try again."],
+    unauthenticated: ["Your signing session has ended.", "Reload the page and enter the PIN again."],
   },
 };
 
