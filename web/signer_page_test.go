@@ -6,10 +6,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -68,41 +66,17 @@ const darkPixels = `(() => {
 func TestSignerPage(t *testing.T) {
 	v := startVellumd(t, vellumdOptions{})
 	ctx := context.Background()
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the test server's self-signed certificate
-	t.Cleanup(hc.CloseIdleConnections)
-
-	// The sender, through wasm/client as the app does it.
-	pat := client.New(v.url, client.WithHTTPClient(hc))
-	n := v.noticeCount()
-	reg, err := pat.Register(ctx, "pat@example.com", "correct horse battery staple")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Finish(ctx, v.code("pat@example.com", "sign-up code", n)); err != nil {
-		t.Fatal(err)
-	}
-	tenant, err := pat.CreateTenant(ctx, "Acme Leases")
-	if err != nil {
-		t.Fatal(err)
-	}
-	folder, err := pat.CreateFolder(ctx, tenant.ID, "", "Contracts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logKey, err := pat.PublishedLogKey(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pat := newSender(t, v, "Acme Leases") // through wasm/client, as the app does it
 	const sentence = "The tenant agrees to water the fig tree every Sunday."
 	pdf := onePagePDF(sentence)
-	doc, err := pat.Upload(ctx, tenant.ID, folder.ID, "lease.pdf", bytes.NewReader(pdf), int64(len(pdf)))
+	doc, err := pat.Upload(ctx, pat.tenantID, pat.folderID, "lease.pdf", bytes.NewReader(pdf), int64(len(pdf)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	send := func(order client.SigningOrder, message string, signers ...client.EnvelopeSigner) []string {
 		t.Helper()
 		n := v.noticeCount()
-		sent, err := pat.CreateEnvelope(ctx, tenant.ID, client.NewEnvelope{DocumentID: doc.ID, Order: order, Message: message, Signers: signers})
+		sent, err := pat.CreateEnvelope(ctx, pat.tenantID, client.NewEnvelope{DocumentID: doc.ID, Order: order, Message: message, Signers: signers})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +171,7 @@ func TestSignerPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check, err := client.CheckSeal(bytes.NewReader(saved), sealFile, logKey)
+		check, err := client.CheckSeal(bytes.NewReader(saved), sealFile, pat.logKey)
 		if err != nil {
 			t.Fatal(err)
 		}
