@@ -195,7 +195,9 @@ export function signingView(initial, { onChange } = {}) {
       const text = !me ? "You are not a signer of this envelope."
         : me.state === "signed" ? `You signed on ${when(me.signedAt)}. You will be told when everyone has signed.`
           : why ? sentence(why.message) : "You cannot sign this envelope now.";
-      actionBox.replaceChildren(title, h("p", { id: "not-your-turn", dataset: { code: why ? why.code : "" } }, text), out);
+      // A signer who has signed gets the confirmation, not a refusal.
+      const id = me && me.state === "signed" ? "signed-confirmation" : "not-your-turn";
+      actionBox.replaceChildren(title, h("p", { id, dataset: { code: why ? why.code : "" } }, text), out);
       return;
     }
     const read = Boolean(digest);
