@@ -294,6 +294,9 @@ func runFlow(t *testing.T, w *esignWorld) *flowSecrets {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if es.Status() != protocol.EnvelopeSealed {
+		t.Errorf("after sealing, the sealer's view says %s", es.Status())
+	}
 	if !sealed.Check.Valid() || sealed.Check.Report.Log == nil {
 		t.Fatalf("seal check %v", sealed.Check.Failures)
 	}

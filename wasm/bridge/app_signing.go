@@ -204,10 +204,6 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 			if err != nil {
 				return nil, err
 			}
-			// Seal leaves the view as it was before the upload (completed).
-			// If this read fails the page shows completed, and sealing
-			// again fetches and checks the stored seal.
-			_ = g.Refresh(bg)
 			view, err := signingJS(h, g)
 			if err != nil {
 				return nil, err

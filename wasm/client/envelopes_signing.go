@@ -395,6 +395,14 @@ func (g *Signing) Seal(ctx context.Context, logKey note.Verifier) (*Sealed, erro
 	return g.checkRecord(rec, logKey, d, v)
 }
 
+// markSealed records that the envelope is sealed, once this client has
+// checked the stored seal: Status says so without another request.
+func (g *Signing) markSealed() {
+	g.mu.Lock()
+	g.view.status = protocol.EnvelopeSealed
+	g.mu.Unlock()
+}
+
 // buildSeal checks every signer's statement and makes the seal.
 func (g *Signing) buildSeal(v envView, d [32]byte) (*seal.Seal, error) {
 	signers := make([]seal.Signer, 0, len(v.signers))
@@ -479,6 +487,7 @@ func (g *Signing) checkRecord(rec *protocol.SealRecord, logKey note.Verifier, d 
 			return out, fmt.Errorf("%w: the seal's signer %d is not the envelope's", ErrSealInvalid, i+1)
 		}
 	}
+	g.markSealed()
 	return out, nil
 }
 
