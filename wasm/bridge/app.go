@@ -821,7 +821,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 		if err != nil {
 			return nil, err
 		}
-		o, err := args.opts(2, "version", "op", "onProgress", "onEnd")
+		st, o, err := a.streamArgs(args, 2, "version")
 		if err != nil {
 			return nil, err
 		}
@@ -829,20 +829,8 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 		if err != nil {
 			return nil, err
 		}
-		op, err := optUint(o, "op", math.MaxUint32)
-		if err != nil {
-			return nil, err
-		}
-		onProgress, err := optFunc(o, "onProgress")
-		if err != nil {
-			return nil, err
-		}
-		onEnd, err := optFunc(o, "onEnd")
-		if err != nil {
-			return nil, err
-		}
 		return func() (any, error) {
-			ctx, done := a.opContext(op)
+			ctx, done := a.opContext(st.op)
 			d, err := a.c.Download(ctx, tid, did, uint32(max(version, 0)))
 			if err != nil {
 				done()
@@ -850,7 +838,7 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 			}
 			// The context lives as long as the stream: cancel(op) or the
 			// reader's cancel ends the fetch of the ciphertext.
-			stream := readableStream("download", d, d.Size, func() { d.Close(); done() }, onEnd, newProgress(onProgress, d.Size))
+			stream := readableStream("download", d, d.Size, func() { d.Close(); done() }, st.onEnd, newProgress(st.onProgress, d.Size))
 			return map[string]any{
 				"documentId": d.DocumentID, "version": d.Version, "name": d.Name, "type": d.Type,
 				"size": float64(d.Size), "created": timeJS(d.Created), "stream": stream,

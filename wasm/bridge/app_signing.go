@@ -157,7 +157,7 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 		if err != nil {
 			return nil, err
 		}
-		st, err := a.streamArgs(args, 1)
+		st, _, err := a.streamArgs(args, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -236,7 +236,7 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 		if err != nil {
 			return nil, err
 		}
-		st, err := a.streamArgs(args, 1)
+		st, _, err := a.streamArgs(args, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -285,24 +285,26 @@ type documentStream struct {
 	onProgress, onEnd js.Value
 }
 
-func (a *app) streamArgs(args argv, i int) (*documentStream, error) {
-	o, err := args.opts(i, "op", "onProgress", "onEnd")
+// streamArgs reads the options object at i: op, onProgress, onEnd, and
+// the call's own extra options, which it returns for the caller to read.
+func (a *app) streamArgs(args argv, i int, extra ...string) (*documentStream, js.Value, error) {
+	o, err := args.opts(i, append([]string{"op", "onProgress", "onEnd"}, extra...)...)
 	if err != nil {
-		return nil, err
+		return nil, js.Undefined(), err
 	}
 	op, err := optUint(o, "op", math.MaxUint32)
 	if err != nil {
-		return nil, err
+		return nil, js.Undefined(), err
 	}
 	onProgress, err := optFunc(o, "onProgress")
 	if err != nil {
-		return nil, err
+		return nil, js.Undefined(), err
 	}
 	onEnd, err := optFunc(o, "onEnd")
 	if err != nil {
-		return nil, err
+		return nil, js.Undefined(), err
 	}
-	return &documentStream{a: a, op: op, onProgress: onProgress, onEnd: onEnd}, nil
+	return &documentStream{a: a, op: op, onProgress: onProgress, onEnd: onEnd}, o, nil
 }
 
 // run returns {name, type, size, stream}: a ReadableStream of what read
