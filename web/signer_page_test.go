@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/wasm/client"
 )
 
@@ -177,6 +178,42 @@ func TestSignerPage(t *testing.T) {
 		}
 		if !check.Valid() || len(check.Report.Signers) != 1 || check.Report.Signers[0].Signer.Name != olga.Name {
 			t.Fatalf("the downloaded .seal does not verify for Olga: %v", check.Failures)
+		}
+	})
+
+	t.Run("locked", func(t *testing.T) {
+		// Five wrong PINs lock the link; the sixth try is refused though
+		// it is the right PIN, in another browser too; the sender is told.
+		ivan := client.EnvelopeSigner{Name: "Ivan Ilić", Email: "ivan@example.com", Phone: "+4915120000003"}
+		got := send(client.Parallel, "", ivan)
+		link, pin := got[0], got[1]
+		p := newPerson(t, v, "ivan", ivan.Email, "")
+		p.navigate(link)
+		p.wait("#pin")
+		for i := 1; i <= protocol.PINTries; i++ {
+			p.fill("pin", fmt.Sprintf("%06d", (mustAtoi(t, pin)+i)%1000000))
+			p.click("#pin-submit")
+			want := "auth_failed"
+			if i == protocol.PINTries {
+				want = "locked"
+			}
+			if code := p.errorCode("#pin-error"); code != want {
+				p.fatalf("wrong PIN %d: error %q, want %s", i, code, want)
+			}
+		}
+		if p.eval(`document.querySelector("#pin-submit").disabled`) != true {
+			p.fatalf("the PIN form stays open on a locked link")
+		}
+		p.screenshot("sign-locked")
+		other := newPerson(t, v, "ivan-phone", ivan.Email, "")
+		other.navigate(link)
+		other.fill("pin", pin)
+		other.click("#pin-submit")
+		if code := other.errorCode("#pin-error"); code != "locked" {
+			other.fatalf("the right PIN after the lock: error %q, want locked", code)
+		}
+		if n, ok := v.notices.Last("pat@example.com"); !ok || n.Subject != "A signing link was locked" || !strings.Contains(n.Body, ivan.Name) {
+			t.Errorf("the sender was not told of the lock: %+v", n)
 		}
 	})
 

@@ -88,8 +88,12 @@ func TestPINLockout(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	for i := range protocol.PINTries {
-		if _, r := s.openFrom(nil, dora, otherPIN(doraPIN)); codeOf(r) != protocol.CodeAuthFailed {
-			t.Fatalf("wrong PIN %d: %d %v", i+1, r.status, r.err)
+		want := protocol.CodeAuthFailed
+		if i == protocol.PINTries-1 {
+			want = protocol.CodeLocked // the wrong PIN that locks says so
+		}
+		if _, r := s.openFrom(nil, dora, otherPIN(doraPIN)); codeOf(r) != want {
+			t.Fatalf("wrong PIN %d: %d %v, want %s", i+1, r.status, r.err, want)
 		}
 	}
 	if _, r := s.openFrom(s.fromIP("127.0.0.2"), dora, doraPIN); codeOf(r) != protocol.CodeLocked {
@@ -414,7 +418,9 @@ func TestConcurrentWrongPINs(t *testing.T) {
 	for range tries {
 		count[<-codes]++
 	}
-	if count[protocol.CodeAuthFailed] != protocol.PINTries || count[protocol.CodeLocked] != tries-protocol.PINTries {
+	// Every try is counted in turn: PINTries-1 refused as wrong, the one
+	// that locks and all later ones as locked.
+	if count[protocol.CodeAuthFailed] != protocol.PINTries-1 || count[protocol.CodeLocked] != tries-protocol.PINTries+1 {
 		t.Errorf("answers %v", count)
 	}
 	env, err := w.alice.Envelope(context.Background(), w.tid, sent.Envelope.EnvelopeID)

@@ -217,13 +217,14 @@ func (a *API) linkOpen(c *call) (any, error) {
 			if err := c.eventAs(tx, e.rec.Tenant, store.ID{}, audit.KindPINFailed, e.rec.ID, s.rec.ID); err != nil {
 				return err
 			}
+			outcome = errLinkAuth
 			if s.data.Failures >= protocol.PINTries {
-				lockedNow = true
+				// The signer learns at once that trying on is pointless.
+				lockedNow, outcome = true, errLinkLocked
 				if err := c.eventAs(tx, e.rec.Tenant, store.ID{}, audit.KindLinkLocked, e.rec.ID, s.rec.ID); err != nil {
 					return err
 				}
 			}
-			outcome = errLinkAuth
 			return nil
 		}
 		if ver, err = tx.Version(e.rec.Document, e.data.DocVersion); err != nil {

@@ -376,6 +376,8 @@ func (f *fakeESign) open(w http.ResponseWriter, r *http.Request) {
 		st.FailedTries++
 		if st.FailedTries >= protocol.PINTries {
 			st.State = protocol.SignerLocked
+			fail(w, protocol.CodeLocked, "locked") // as the server: the locking try says so
+			return
 		}
 		fail(w, protocol.CodeAuthFailed, "wrong PIN")
 		return
@@ -780,8 +782,12 @@ func TestWrongPINs(t *testing.T) {
 	right := w.pin(dora.SignerID)
 	wrong := right[:5] + string('0'+(right[5]-'0'+1)%10)
 	for i := range protocol.PINTries {
-		if _, err := w.outsider.OpenSigningLink(ctx, dora.Link.URL(), wrong); protocol.CodeOf(err) != protocol.CodeAuthFailed {
-			t.Fatalf("wrong PIN %d: %v", i+1, err)
+		want := protocol.CodeAuthFailed
+		if i == protocol.PINTries-1 {
+			want = protocol.CodeLocked
+		}
+		if _, err := w.outsider.OpenSigningLink(ctx, dora.Link.URL(), wrong); protocol.CodeOf(err) != want {
+			t.Fatalf("wrong PIN %d: %v, want %s", i+1, err, want)
 		}
 	}
 	if _, err := w.outsider.OpenSigningLink(ctx, dora.Link.URL(), right); protocol.CodeOf(err) != protocol.CodeLocked {
