@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -179,4 +181,35 @@ func TestCaching(t *testing.T) {
 	if len(png.Response.Header.Peek("Content-Encoding")) != 0 || len(png.Response.Header.Peek("Vary")) != 0 {
 		t.Error("a PNG was gzipped")
 	}
+}
+
+// FuzzFileName: whatever path a client asks for, the name served is a
+// valid, visible path of the file system, or nothing; a page route serves
+// one of the pages.
+func FuzzFileName(f *testing.F) {
+	for _, seed := range []string{"/", "/index.html", "/invite/AbC", "/sign/e/s", "/sign/../s", "/verify", "/vendor/pdfjs/pdf.min.mjs",
+		"/.git/config", "//etc/passwd", "/a/../../b", "/sign/e/s/", "/%2e%2e/x"} {
+		f.Add(seed)
+	}
+	pages := map[string]bool{}
+	for _, p := range appPages {
+		pages[p.page] = true
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		name, ok := fileName(p)
+		if !ok {
+			return
+		}
+		if !fs.ValidPath(name) {
+			t.Fatalf("%q → %q: not a valid path", p, name)
+		}
+		for _, seg := range strings.Split(name, "/") {
+			if strings.HasPrefix(seg, ".") {
+				t.Fatalf("%q → %q: a hidden or dot segment", p, name)
+			}
+		}
+		if name != strings.TrimPrefix(p, "/") && name != "index.html" && !pages[name] {
+			t.Fatalf("%q → %q: neither the path nor a page", p, name)
+		}
+	})
 }
