@@ -70,11 +70,27 @@ func (s *signings) close(h handle) bool {
 	return ok
 }
 
+// keep holds a freshly opened Signing and returns describe's view of it.
+// A Signing that cannot be described (its message does not decrypt) is
+// not kept: the page never learns its handle, so could never close it.
+func (s *signings) keep(g *client.Signing, describe func(handle, *client.Signing) (map[string]any, error)) (any, error) {
+	h, err := s.add(g)
+	if err != nil {
+		return nil, err
+	}
+	view, err := describe(h, g)
+	if err != nil {
+		s.close(h)
+		return nil, err
+	}
+	return view, nil
+}
+
 // maxPINArg bounds the PIN argument before it is checked: six digits, with
 // spaces a person may type between them.
 const maxPINArg = 64
 
-// signingArg reads the signing handle of a call (its first argument).
+// arg reads the signing handle of a call (its first argument).
 func (s *signings) arg(args argv) (handle, *client.Signing, error) {
 	h, err := handleArg(args.at(0), "signing")
 	if err != nil {
@@ -89,14 +105,6 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 	bg := context.Background()
 	s := &signings{open: make(map[handle]*client.Signing)}
 
-	// opened keeps a freshly opened Signing and describes it.
-	opened := func(g *client.Signing) (any, error) {
-		h, err := s.add(g)
-		if err != nil {
-			return nil, err
-		}
-		return signingJS(h, g)
-	}
 
 	def("openSigningLink", func(args argv) (runner, error) {
 		raw, err := args.str(0, "link", protocol.MaxLinkURL)
@@ -124,7 +132,7 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 			if err != nil {
 				return nil, err
 			}
-			return opened(g)
+			return s.keep(g, signingJS)
 		}, nil
 	})
 	def("openEnvelope", func(args argv) (runner, error) {
@@ -137,7 +145,7 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 			if err != nil {
 				return nil, err
 			}
-			return opened(g)
+			return s.keep(g, signingJS)
 		}, nil
 	})
 	def("signingRefresh", func(args argv) (runner, error) {

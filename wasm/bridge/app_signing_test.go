@@ -119,3 +119,54 @@ func TestSigningErrorCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestSigningHandles: handles are never reused, a closed one is gone, the
+// table is bounded, and a Signing whose view cannot be made is not kept
+// (its handle never reached the page, which could not close it).
+func TestSigningHandles(t *testing.T) {
+	s := &signings{open: make(map[handle]*client.Signing)}
+	g := &client.Signing{}
+	view := func(h handle, _ *client.Signing) (map[string]any, error) {
+		return map[string]any{"handle": float64(h)}, nil
+	}
+	broken := func(handle, *client.Signing) (map[string]any, error) {
+		return nil, errorf(CodeMalformed, "the message does not decrypt")
+	}
+
+	if _, err := s.keep(g, broken); codeOf(err) != CodeMalformed {
+		t.Fatalf("keep with a failing view: %v", err)
+	}
+	if len(s.open) != 0 {
+		t.Fatalf("a Signing whose view failed is still held: %d handles open", len(s.open))
+	}
+	v, err := s.keep(g, view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := handle(v.(map[string]any)["handle"].(float64))
+	if first != 2 {
+		t.Errorf("handle after a failed keep: %d, want 2 (1 is never given again)", first)
+	}
+	if got, err := s.get(first); err != nil || got != g {
+		t.Errorf("get(%d) = %p, %v", first, got, err)
+	}
+	if !s.close(first) || s.close(first) {
+		t.Error("close reports the first close only")
+	}
+	if _, err := s.get(first); codeOf(err) != CodeNotFound {
+		t.Errorf("get of a closed handle: %v, want not_found", err)
+	}
+	for range maxSignings {
+		if _, err := s.keep(g, view); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.keep(g, view); codeOf(err) != CodeLimit {
+		t.Errorf("keep beyond %d open: %v, want limit", maxSignings, err)
+	}
+	for h := range s.open {
+		if h <= first {
+			t.Errorf("handle %d given again after it was closed", h)
+		}
+	}
+}
