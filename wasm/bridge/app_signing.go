@@ -105,7 +105,6 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 	bg := context.Background()
 	s := &signings{open: make(map[handle]*client.Signing)}
 
-
 	def("openSigningLink", func(args argv) (runner, error) {
 		raw, err := args.str(0, "link", protocol.MaxLinkURL)
 		if err != nil {
