@@ -100,6 +100,17 @@ func (s *signings) arg(args argv) (handle, *client.Signing, error) {
 	return h, g, err
 }
 
+// streamArg reads (handle, {op, onProgress, onEnd}) of a call that
+// streams the Signing's document to the page.
+func (s *signings) streamArg(a *app, args argv) (*client.Signing, *documentStream, error) {
+	_, g, err := s.arg(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, _, err := a.streamArgs(args, 1)
+	return g, st, err
+}
+
 // registerSigning adds the signing functions.
 func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, error))) {
 	bg := context.Background()
@@ -160,11 +171,7 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 		}, nil
 	})
 	def("signingDocument", func(args argv) (runner, error) {
-		_, g, err := s.arg(args)
-		if err != nil {
-			return nil, err
-		}
-		st, _, err := a.streamArgs(args, 1)
+		g, st, err := s.streamArg(a, args)
 		if err != nil {
 			return nil, err
 		}
@@ -239,11 +246,7 @@ func (a *app) registerSigning(def func(name string, fn func(args argv) (runner, 
 		}, nil
 	})
 	def("signingDownloadSealed", func(args argv) (runner, error) {
-		_, g, err := s.arg(args)
-		if err != nil {
-			return nil, err
-		}
-		st, _, err := a.streamArgs(args, 1)
+		g, st, err := s.streamArg(a, args)
 		if err != nil {
 			return nil, err
 		}
