@@ -5,7 +5,7 @@
 // sign or decline panel (app/signing.js).
 
 import { client } from "./vellum-client.js";
-import { h, showError } from "./app/ui.js";
+import { h, showError, showFingerprint } from "./app/ui.js";
 import { signingView } from "./app/signing.js";
 
 // protocol.PINTries: wrong PINs that lock a signing link.
@@ -100,7 +100,8 @@ async function start() {
     return;
   }
   try {
-    await client().call("info"); // the worker and module started
+    // The worker and module started, and the footer says which client runs.
+    await showFingerprint(client(), document.getElementById("fingerprint"));
   } catch (e) {
     view.replaceChildren(...intro());
     showError(view.appendChild(h("div", { id: "link-error" })), e);

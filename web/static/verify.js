@@ -7,7 +7,7 @@
 // is shown as text: names in a .seal file are outside input.
 
 import { client } from "./vellum-client.js";
-import { $, h, bytes, when, errorBox } from "./app/ui.js";
+import { $, h, bytes, when, errorBox, showFingerprint } from "./app/ui.js";
 
 // The largest .seal file the worker takes (protocol.MaxSeal, 1 MiB, plus
 // one byte so the verifier can say "too large" itself). A larger file is
@@ -284,6 +284,8 @@ function boot() {
     dropped(ev.dataTransfer.files);
   });
   showLogKey();
+  // A worker that does not start is reported by the log key's area.
+  showFingerprint(vellum, $("#fingerprint")).catch(() => {});
 }
 
 boot();

@@ -4,7 +4,7 @@
 // holds no key and never sees one, only names, sizes and the recovery code
 // at sign-up, which it shows once.
 
-import { h, $, banner, clearBanner, toast } from "./ui.js";
+import { h, $, banner, clearBanner, toast, showFingerprint } from "./ui.js";
 import * as save from "./save.js";
 import { pruneTransfers } from "./transfers.js";
 import { state, vellum, go, setRender, refreshSession, loadCompanies, companyLinks } from "./state.js";
@@ -147,31 +147,6 @@ function closeNav() {
   $("#nav-toggle").setAttribute("aria-expanded", "false");
 }
 
-// showFingerprint puts the SHA-256 of the WebAssembly bundle the worker
-// runs in the footer, next to the one the server publishes at
-// /vellum.wasm.sha256, so anyone can check which client runs here.
-async function showFingerprint() {
-  const el = $("#fingerprint");
-  try {
-    const [info, published] = await Promise.all([
-      vellum.info(),
-      fetch("/vellum.wasm.sha256", { cache: "no-store" }).then((r) => (r.ok ? r.text() : "")).catch(() => ""),
-    ]);
-    const want = published.trim().split(/\s+/)[0] || "";
-    const same = want === info.sha256;
-    el.replaceChildren("Client bundle SHA-256 ",
-      h("code", { id: "wasm-sha256", title: info.sha256 }, info.sha256),
-      " ", h("span", { class: same ? "badge ok" : "badge warn", id: "wasm-sha256-check" },
-        same ? "matches the published fingerprint" : "differs from the published fingerprint"),
-      " ", h("a", { href: "/vellum.wasm.sha256" }, "published"));
-    el.dataset.sha256 = info.sha256;
-    el.dataset.match = String(same);
-  } catch (e) {
-    el.textContent = "Client bundle: unavailable";
-    banner(e);
-  }
-}
-
 async function boot() {
   $("#nav-toggle").addEventListener("click", () => {
     const open = !$("#shell").classList.contains("nav-open");
@@ -187,7 +162,7 @@ async function boot() {
   }
   setRender(render);
   window.addEventListener("hashchange", render);
-  showFingerprint();
+  showFingerprint(vellum, $("#fingerprint")).catch((e) => banner(e));
   save.init();
   await refreshSession();
   await render();

@@ -190,6 +190,32 @@ export function emptyState(text, action) {
   return h("div", { class: "empty" }, h("p", null, text), action || null);
 }
 
+// showFingerprint puts the SHA-256 of the WebAssembly bundle the worker
+// runs into el (a page's footer), next to whether it equals the one the
+// server publishes at /vellum.wasm.sha256, so anyone can check which
+// client runs here: the app, the signing page and the verify page alike.
+// A worker that does not answer leaves "unavailable" in el and throws.
+export async function showFingerprint(client, el) {
+  try {
+    const [info, published] = await Promise.all([
+      client.info(),
+      fetch("/vellum.wasm.sha256", { cache: "no-store" }).then((r) => (r.ok ? r.text() : "")).catch(() => ""),
+    ]);
+    const want = published.trim().split(/\s+/)[0] || "";
+    const same = want === info.sha256;
+    el.replaceChildren("Client bundle SHA-256 ",
+      h("code", { id: "wasm-sha256", title: info.sha256 }, info.sha256),
+      " ", h("span", { class: same ? "badge ok" : "badge warn", id: "wasm-sha256-check" },
+        same ? "matches the published fingerprint" : "differs from the published fingerprint"),
+      " ", h("a", { href: "/vellum.wasm.sha256" }, "published"));
+    el.dataset.sha256 = info.sha256;
+    el.dataset.match = String(same);
+  } catch (e) {
+    el.textContent = "Client bundle: unavailable";
+    throw e;
+  }
+}
+
 // copyText copies to the clipboard and confirms.
 export async function copyText(text, what) {
   try {
