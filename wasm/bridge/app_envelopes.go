@@ -369,42 +369,49 @@ func (a *app) nameMembers(ctx context.Context, tenantID string, spec *client.New
 }
 
 // envelopeJS describes an envelope. order is "sequential" when its signers
-// do not all share one order; each signer's waitingForTurn says that
-// someone of a lower order has yet to sign.
+// do not all share one order.
 func envelopeJS(e *protocol.Envelope) map[string]any {
-	lowestOpen := math.MaxInt // the lowest order with a signer not yet signed
-	orders := make(map[int]bool)
+	order := "parallel"
 	for _, s := range e.Signers {
-		orders[s.Order] = true
+		if s.Order != e.Signers[0].Order {
+			order = "sequential"
+		}
+	}
+	return map[string]any{
+		"id": e.EnvelopeID, "documentId": e.DocumentID, "version": float64(e.Version), "status": string(e.Status),
+		"order": order, "hasMessage": len(e.Message) > 0, "createdBy": e.CreatedBy,
+		"createdAt": timeJS(e.CreatedAt), "expiresAt": timeJS(e.ExpiresAt), "reason": e.Reason,
+		"signers": signersJS(e.Status, e.Signers),
+	}
+}
+
+// signersJS describes an envelope's signers, each a map[string]any. A
+// signer's waitingForTurn says that someone of a lower order has yet to
+// sign.
+func signersJS(status protocol.EnvelopeStatus, ss []protocol.SignerStatus) []any {
+	lowestOpen := math.MaxInt // the lowest order with a signer not yet signed
+	for _, s := range ss {
 		if s.State != protocol.SignerSigned && s.Order < lowestOpen {
 			lowestOpen = s.Order
 		}
 	}
-	order := "parallel"
-	if len(orders) > 1 {
-		order = "sequential"
-	}
-	signers := make([]any, len(e.Signers))
-	for i := range e.Signers {
-		s := &e.Signers[i]
+	out := make([]any, len(ss))
+	for i := range ss {
+		s := &ss[i]
 		kind := "outsider"
 		if s.AccountID != "" {
 			kind = "member"
 		}
-		waiting := e.Status == protocol.EnvelopeSent && s.Order > lowestOpen &&
+		waiting := status == protocol.EnvelopeSent && s.Order > lowestOpen &&
 			(s.State == protocol.SignerPending || s.State == protocol.SignerOpened)
-		signers[i] = map[string]any{
+		out[i] = map[string]any{
 			"id": s.SignerID, "kind": kind, "accountId": s.AccountID, "name": s.Name, "email": s.Email,
 			"order": s.Order, "state": string(s.State), "waitingForTurn": waiting,
 			"openedAt": optTimeJS(s.OpenedAt), "signedAt": optTimeJS(s.SignedAt),
 			"reason": s.Reason, "failedTries": s.FailedTries,
 		}
 	}
-	return map[string]any{
-		"id": e.EnvelopeID, "documentId": e.DocumentID, "version": float64(e.Version), "status": string(e.Status),
-		"order": order, "hasMessage": len(e.Message) > 0, "createdBy": e.CreatedBy,
-		"createdAt": timeJS(e.CreatedAt), "expiresAt": timeJS(e.ExpiresAt), "reason": e.Reason, "signers": signers,
-	}
+	return out
 }
 
 func optTimeJS(t *time.Time) any {

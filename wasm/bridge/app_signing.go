@@ -415,9 +415,9 @@ func signingJS(h handle, g *client.Signing) (map[string]any, error) {
 	}
 	name, typ, size := g.Document()
 	status, signers, me := g.Status(), g.Signers(), g.SignerID()
-	// The signers as the sender's view shows them (envelopeJS), and which
-	// one is this participant.
-	list := envelopeJS(&protocol.Envelope{Status: status, Signers: signers})["signers"].([]any)
+	// The signers as the sender's view shows them, and which one is this
+	// participant.
+	list := signersJS(status, signers)
 	for i := range list {
 		list[i].(map[string]any)["you"] = me != "" && signers[i].SignerID == me
 	}
@@ -428,11 +428,14 @@ func signingJS(h handle, g *client.Signing) (map[string]any, error) {
 		"yourTurn": false, "notYourTurn": nil,
 	}
 	// notYourTurn says why this participant cannot sign now, as the code
-	// and sentence a refused signingSign would give.
-	if why := turnOf(status, signers, me); me != "" && why == nil {
-		out["yourTurn"] = true
-	} else if me != "" {
-		out["notYourTurn"] = map[string]any{"code": string(why.Code), "message": why.Msg}
+	// and sentence a refused signingSign would give. A sender who does not
+	// sign has neither.
+	if me != "" {
+		if why := turnOf(status, signers, me); why == nil {
+			out["yourTurn"] = true
+		} else {
+			out["notYourTurn"] = map[string]any{"code": string(why.Code), "message": why.Msg}
+		}
 	}
 	if d, ok := g.Digest(); ok {
 		out["digest"] = hex.EncodeToString(d[:])
