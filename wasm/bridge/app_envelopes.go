@@ -61,11 +61,7 @@ func (a *app) registerEnvelopes(def func(name string, fn func(args argv) (runner
 				return nil, err
 			}
 			out := envelopeJS(sent.Envelope)
-			links := make([]any, len(sent.Links))
-			for i := range sent.Links {
-				links[i] = signerLinkJS(&sent.Links[i])
-			}
-			out["links"] = links
+			out["links"] = jsList(sent.Links, signerLinkJS)
 			return out, nil
 		}, nil
 	})
@@ -191,13 +187,9 @@ func idListArg(v js.Value, what string, limit int) ([]string, error) {
 	if n > limit {
 		return nil, errorf(CodeTooLarge, "bridge: %s: %d, limit %d", what, n, limit)
 	}
-	ids := make(argv, n)
-	for i := range n {
-		ids[i] = v.Index(i)
-	}
 	out := make([]string, n)
 	for i := range n {
-		id, err := ids.id(i, what)
+		id, err := argv{v.Index(i)}.id(0, what)
 		if err != nil {
 			return nil, err
 		}
@@ -238,13 +230,11 @@ func envelopeSpecArg(v js.Value, now time.Time) (*client.NewEnvelope, error) {
 	default:
 		return nil, errorf(CodeBadArgument, "bridge: order must be sequential or parallel")
 	}
-	if m := o.Get("message"); !m.IsUndefined() && !m.IsNull() {
-		msg, err := stringArg(m, "message", protocol.MaxEnvelopeMessage)
-		if err != nil {
-			return nil, err
-		}
-		spec.Message = strings.TrimSpace(msg)
+	msg, err := argv{o.Get("message")}.optStr(0, "message", protocol.MaxEnvelopeMessage)
+	if err != nil {
+		return nil, err
 	}
+	spec.Message = strings.TrimSpace(msg)
 	if spec.ExpiresInDays, err = expiryArg(o.Get("expiresAt"), now); err != nil {
 		return nil, err
 	}
