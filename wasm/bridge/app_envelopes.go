@@ -113,6 +113,12 @@ func (a *app) registerEnvelopes(def func(name string, fn func(args argv) (runner
 		if err != nil {
 			return nil, err
 		}
+		// The server reminds every pending signer when none is named: an
+		// empty list (a page's filter that matched nobody) must not mean
+		// everyone. Leaving the list out does.
+		if signers != nil && len(signers) == 0 {
+			return nil, errorf(CodeBadArgument, "bridge: signer ids is empty; leave it out to remind every pending signer")
+		}
 		return func() (any, error) { return nil, a.c.Remind(bg, tid, eid, signers...) }, nil
 	})
 	def("cancelEnvelope", func(args argv) (runner, error) {

@@ -95,6 +95,8 @@ func TestEnvelopeArguments(t *testing.T) {
 		{"get without id", "envelope", []any{someID}, CodeBadArgument},
 		{"remind all", "remind", []any{someID, someID}, CodeNotLoggedIn},
 		{"remind some", "remind", []any{someID, someID, []any{someID}}, CodeNotLoggedIn},
+		{"remind nobody", "remind", []any{someID, someID, []any{}}, CodeBadArgument},
+		{"remind all, list null", "remind", []any{someID, someID, nil}, CodeNotLoggedIn},
 		{"remind bad id", "remind", []any{someID, someID, []any{"no id!"}}, CodeBadArgument},
 		{"remind not a list", "remind", []any{someID, someID, someID}, CodeBadArgument},
 		{"remind too many", "remind", []any{someID, someID, make([]any, protocol.MaxSigners+1)}, CodeTooLarge},
