@@ -28,8 +28,8 @@ func (a *app) registerVerify(def func(name string, fn func(args argv) (runner, e
 	// logKeyPublished or logKeyNone (then error says why: the server
 	// could not be reached or published no key).
 	def("logKey", func(args argv) (runner, error) {
-		if len(args) != 0 {
-			return nil, errorf(CodeBadArgument, "bridge: logKey takes no arguments")
+		if err := arity(args, 0, 0); err != nil {
+			return nil, err
 		}
 		return func() (any, error) {
 			k, err := a.sealLogKey(bg)
@@ -50,8 +50,8 @@ func (a *app) registerVerify(def func(name string, fn func(args argv) (runner, e
 	// the seal's. A seal that fails is a report, not an error: only bad
 	// arguments and an unusable log key reject.
 	def("verifySeal", func(args argv) (runner, error) {
-		if len(args) < 2 || len(args) > 3 {
-			return nil, errorf(CodeBadArgument, "bridge: verifySeal takes a digest, a .seal file and options")
+		if err := arity(args, 2, 3); err != nil {
+			return nil, err
 		}
 		digest, err := digestArg(args.at(0))
 		if err != nil {
@@ -68,7 +68,7 @@ func (a *app) registerVerify(def func(name string, fn func(args argv) (runner, e
 		if err != nil {
 			return nil, err
 		}
-		given, err := stringArg(orEmpty(o.Get("logKey")), "option logKey", maxLogKeyArg)
+		given, err := argv{o.Get("logKey")}.optStr(0, "option logKey", maxLogKeyArg)
 		if err != nil {
 			return nil, err
 		}
@@ -83,8 +83,9 @@ func (a *app) registerVerify(def func(name string, fn func(args argv) (runner, e
 			}
 		}
 		return func() (any, error) {
+			var keyErr error
 			if key.v == nil {
-				if key, err = a.sealLogKey(bg); err != nil {
+				if key, keyErr = a.sealLogKey(bg); keyErr != nil {
 					// Checked without a key, the report says no-log-key
 					// and why the client has none.
 					key = logKey{source: logKeyNone}
@@ -101,20 +102,12 @@ func (a *app) registerVerify(def func(name string, fn func(args argv) (runner, e
 			// An unreachable server is no verdict: said apart from the
 			// failures, which are about the seal.
 			out["onlineError"] = errJS(onlineErr)
-			if key.v == nil && err != nil {
-				out["logKeyError"] = errJS(err)
+			if keyErr != nil {
+				out["logKeyError"] = errJS(keyErr)
 			}
 			return out, nil
 		}, nil
 	})
-}
-
-// orEmpty maps undefined and null to "".
-func orEmpty(v js.Value) js.Value {
-	if v.IsUndefined() || v.IsNull() {
-		return js.ValueOf("")
-	}
-	return v
 }
 
 // digestArg reads a SHA-256 as 64 hex digits.
@@ -148,7 +141,7 @@ func digestArg(v js.Value) ([32]byte, error) {
 func checkJS(c *client.SealCheck) map[string]any {
 	out := map[string]any{
 		"valid": c.Valid(), "document": nil, "envelopeId": nil, "sealedAt": nil, "sealHash": nil, "commitment": nil,
-		"signers": []any{}, "log": nil, "online": nil, "failures": failuresJS(c.Failures),
+		"signers": []any{}, "log": nil, "online": nil, "failures": jsList(c.Failures, failureJS),
 	}
 	if r := c.Report; r != nil {
 		out["document"] = map[string]any{
@@ -203,8 +196,6 @@ func signerReportJS(i int, s *seal.SignerReport, fs []client.SealFailure) map[st
 	}
 	return out
 }
-
-func failuresJS(fs []client.SealFailure) []any { return jsList(fs, failureJS) }
 
 // failureJS is one failed check: its stable kind, the signer it is about
 // (1-based, 0 for none), the reason in words (what the kind means and the

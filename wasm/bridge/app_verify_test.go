@@ -96,6 +96,22 @@ func TestVerifySeal(t *testing.T) {
 		t.Errorf("signature removed: %v", jsJSON(r))
 	}
 
+	// No key given, none built in and no server to publish one: checked
+	// without a key, the report says so and why.
+	r = call(t, api, "verifySeal", digest, u8(f.File))
+	if r.Get("valid").Bool() || r.Get("logKey").Get("source").String() != logKeyNone ||
+		r.Get("logKeyError").Get("code").String() != string(CodeNetwork) ||
+		r.Get("failures").Length() != 1 || r.Get("failures").Index(0).Get("kind").String() != "no-log-key" {
+		t.Errorf("no log key: %v", jsJSON(r))
+	}
+	// An unreachable server is no verdict on the seal.
+	online := map[string]any{"logKey": f.Key.VerifierKey(), "online": true}
+	r = call(t, api, "verifySeal", digest, u8(f.File), online)
+	if !r.Get("valid").Bool() || !r.Get("onlineAsked").Bool() || r.Get("onlineError").Get("code").String() != string(CodeNetwork) ||
+		!r.Get("logKeyError").IsUndefined() {
+		t.Errorf("online, no server: %v", jsJSON(r))
+	}
+
 	// The key built in is used when none is given.
 	pinnedLogKey = f.Key.VerifierKey()
 	defer func() { pinnedLogKey = "" }()
