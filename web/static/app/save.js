@@ -69,6 +69,13 @@ export async function saveStream({ stream, name, size, done }) {
   }
   const blob = await new Response(stream).blob();
   await done;
+  saveBlob(blob, name);
+  return "blob";
+}
+
+// saveBlob offers bytes already in memory (a .seal file, a document read
+// to be shown) as a download named name.
+export function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
@@ -78,5 +85,21 @@ export async function saveStream({ stream, name, size, done }) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return "blob";
+}
+
+// saveSealed saves the sealed document of a signing handle
+// (client.signingDownloadSealed), which the worker checks against its seal
+// as it streams: a mismatch fails the download. Resolves once the document
+// matched, with {name, sha256, sealFile}; the worker gives the .seal file
+// only then, and saveSealFile saves it next to the document.
+export async function saveSealed(client, handle, { onProgress } = {}) {
+  await init();
+  const d = await client.signingDownloadSealed(handle, { onProgress });
+  await saveStream({ stream: d.stream, name: d.name, size: d.size, done: d.done });
+  const end = await d.done;
+  return { name: d.name, sha256: end.sha256, sealFile: end.sealFile };
+}
+
+export function saveSealFile({ name, sealFile }) {
+  saveBlob(new Blob([sealFile], { type: "application/octet-stream" }), name + ".seal");
 }

@@ -14,7 +14,7 @@
 
 import { client } from "../vellum-client.js";
 import { h, bytes, when, showError } from "./ui.js";
-import { saveStream, init as initSave } from "./save.js";
+import { saveStream, saveBlob, saveSealed, saveSealFile, init as initSave } from "./save.js";
 
 // The stylesheet of the viewer and panel, loaded once by whichever page
 // uses this module (a <link> from this origin: the CSP allows it).
@@ -56,7 +56,7 @@ export function signingView(initial, { onChange } = {}) {
   let v = initial;
   let digest = initial.digest; // SHA-256 of the document as read here
   let document_ = null; // the document's bytes as a Blob, once read
-  let sealFile = null; // the .seal file, once downloaded with its document
+  let sealed = null; // {name, sha256, sealFile}, once the sealed document was downloaded
 
   const root = h("div", { class: "signing" });
   const head = h("header", { class: "signing-head" });
@@ -288,16 +288,12 @@ export function signingView(initial, { onChange } = {}) {
       return box;
     }
     const docButton = h("button", { type: "button", class: "primary", id: "download-sealed" }, "Download the signed document");
-    const sealButton = h("button", { type: "button", class: "secondary", id: "download-seal", disabled: !sealFile }, "Download its .seal file");
+    const sealButton = h("button", { type: "button", class: "secondary", id: "download-seal", disabled: !sealed }, "Download its .seal file");
     docButton.addEventListener("click", async () => {
       docButton.disabled = true;
       out.replaceChildren();
       try {
-        await initSave();
-        const d = await c.signingDownloadSealed(v.handle);
-        await saveStream({ stream: d.stream, name: d.name, size: d.size, done: d.done });
-        const end = await d.done; // the document matched its seal
-        sealFile = end.sealFile;
+        sealed = await saveSealed(c, v.handle);
         sealButton.disabled = false;
         announce("The signed document was downloaded and matches its seal.");
       } catch (e) {
@@ -306,7 +302,7 @@ export function signingView(initial, { onChange } = {}) {
         docButton.disabled = false;
       }
     });
-    sealButton.addEventListener("click", () => saveBlob(new Blob([sealFile]), v.document.name + ".seal"));
+    sealButton.addEventListener("click", () => saveSealFile(sealed));
     box.append(mine || "",
       h("p", null, "Everyone has signed and the document is sealed. Keep the document and its .seal file together: with them anyone can check, on the verify page or with the vellum command, who signed exactly this file."),
       h("div", { class: "sealed-downloads" }, docButton, sealButton));
@@ -324,11 +320,6 @@ export function signingView(initial, { onChange } = {}) {
 function sentence(s) {
   if (!s) return "";
   return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
-}
-
-async function saveBlob(blob, name) {
-  await initSave();
-  await saveStream({ stream: blob.stream(), name, size: blob.size, done: Promise.resolve() });
 }
 
 // ---- The PDF viewer. ----

@@ -12,7 +12,7 @@
 
 import { h, $, field, form, page, when, bytes, toast, banner, emptyState, formDialog, confirmDialog, nextId } from "../ui.js";
 import { vellum, state, go, rerender, company, membership, emailOf } from "../state.js";
-import { saveStream } from "../save.js";
+import { saveSealed, saveSealFile } from "../save.js";
 
 const listHref = (tid) => `#/c/${tid}/envelopes`;
 const envelopeHref = (tid, eid) => `#/c/${tid}/envelopes/${eid}`;
@@ -484,24 +484,21 @@ async function cancel(tid, env, name) {
 // the download, and the browser marks it failed), then its .seal file,
 // which the worker gives only once the document matched.
 function sealedDownloads(tid, env, status) {
-  let sealed = null; // {name, sealFile} after a checked download
+  let sealed = null; // {name, sha256, sealFile} after a checked download
   const saveSeal = h("button", { type: "button", class: "secondary", id: "download-seal", disabled: true,
-    onclick: () => saveBlob(new Blob([sealed.sealFile], { type: "application/octet-stream" }), sealed.name + ".seal") }, "Save the .seal file");
+    onclick: () => saveSealFile(sealed) }, "Save the .seal file");
   const download = h("button", { type: "button", class: "primary", id: "download-signed", onclick: async () => {
     download.disabled = true;
     status.textContent = "Downloading and checking the signed document…";
     let handle = 0;
     try {
       ({ handle } = await vellum.openEnvelope(tid, env.id));
-      const d = await vellum.signingDownloadSealed(handle, {
+      sealed = await saveSealed(vellum, handle, {
         onProgress: (done, total) => { status.textContent = `Downloading and checking the signed document: ${bytes(done)} of ${bytes(total)}…`; },
       });
-      await saveStream({ stream: d.stream, name: d.name, size: d.size, done: d.done });
-      const end = await d.done;
-      sealed = { name: d.name, sealFile: end.sealFile };
       saveSeal.disabled = false;
-      status.textContent = `“${d.name}” matches its seal (SHA-256 ${end.sha256}). Save the .seal file next to it: with it anyone can check the document, offline.`;
-      status.dataset.sha256 = end.sha256;
+      status.textContent = `“${sealed.name}” matches its seal (SHA-256 ${sealed.sha256}). Save the .seal file next to it: with it anyone can check the document, offline.`;
+      status.dataset.sha256 = sealed.sha256;
     } catch (e) {
       status.textContent = "";
       banner(e, "download");
@@ -511,16 +508,6 @@ function sealedDownloads(tid, env, status) {
     }
   } }, "Download signed document");
   return [download, saveSeal];
-}
-
-function saveBlob(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = h("a", { hidden: true, download: name });
-  a.href = url;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 // reviewAndSign shows the signing page's own viewer and sign/decline panel
