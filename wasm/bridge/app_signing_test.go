@@ -52,6 +52,21 @@ func TestSigningArguments(t *testing.T) {
 			t.Errorf("%s: %s: code %s, want %s", tc.name, tc.fn, got, tc.want)
 		}
 	}
+	// No refusal quotes the link's secret or the PIN typed.
+	secret := url[strings.Index(url, "#")+1:]
+	for _, args := range [][]any{
+		{url, "98765"}, {url, "98x765"}, {url[:len(url)-3], "987654"}, {url, "987 654"},
+		{url, strings.Repeat("9", maxPINArg+1)}, {"https://other.example/" + url, "987654"},
+	} {
+		_, e := await(t, api.Call("openSigningLink", args...))
+		if e.IsUndefined() {
+			t.Fatalf("openSigningLink(%q) resolved", args[1])
+		}
+		if msg := e.Get("message").String(); strings.Contains(msg, secret[:8]) || strings.Contains(msg, "9876") ||
+			strings.Contains(msg, "98x7") || strings.Contains(msg, "999999") {
+			t.Errorf("%s: the message quotes the secret or the PIN: %q", e.Get("code"), msg)
+		}
+	}
 	if v := call(t, api, "signingClose", 7); v.Bool() {
 		t.Error("signingClose of an unknown handle reported a close")
 	}
@@ -82,6 +97,8 @@ func TestTurnOf(t *testing.T) {
 		{"expired", protocol.EnvelopeExpired, []protocol.SignerStatus{signer(first, 1, protocol.SignerOpened)}, first, Code(protocol.CodeExpired), "expired"},
 		{"completed", protocol.EnvelopeCompleted, []protocol.SignerStatus{signer(first, 1, protocol.SignerSigned)}, first, CodeAlreadySigned, ""},
 		{"sealed", protocol.EnvelopeSealed, []protocol.SignerStatus{signer(first, 1, protocol.SignerSigned)}, first, CodeAlreadySigned, ""},
+		{"locked", protocol.EnvelopeSent, []protocol.SignerStatus{signer(first, 1, protocol.SignerLocked), signer(second, 1, protocol.SignerOpened)}, first, Code(protocol.CodeLocked), "locked"},
+		{"after a locked signer", protocol.EnvelopeSent, []protocol.SignerStatus{signer(first, 1, protocol.SignerLocked), signer(second, 2, protocol.SignerOpened)}, second, CodeNotYourTurn, "Signer A signs before you"},
 		{"not a signer", protocol.EnvelopeSent, []protocol.SignerStatus{signer(first, 1, protocol.SignerOpened)}, second, CodeNotSigner, ""},
 	} {
 		e := turnOf(tc.status, tc.signers, tc.me)
