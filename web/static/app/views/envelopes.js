@@ -439,15 +439,12 @@ function linksPanel(eid, env) {
 }
 
 // mailLink opens a draft in the sender's mail program, through a link
-// made for the click and removed at once.
+// made for the click and never attached to the document, so the signing
+// link is not in the page's DOM even for a moment.
 function mailLink(l) {
   const body = `Hello ${l.name},\n\nplease read and sign the document at this link:\n\n${l.url}\n\n` +
     "You receive a PIN from Vellum by text message; the link opens only with it. Never share the PIN.\n";
-  const a = h("a", { hidden: true });
-  a.href = `mailto:${encodeURIComponent(l.email)}?subject=${encodeURIComponent("Please sign this document")}&body=${encodeURIComponent(body)}`;
-  document.body.append(a);
-  a.click();
-  a.remove();
+  h("a", { href: `mailto:${encodeURIComponent(l.email)}?subject=${encodeURIComponent("Please sign this document")}&body=${encodeURIComponent(body)}` }).click();
 }
 
 async function copyLink(l) {
