@@ -328,8 +328,9 @@ export async function view({ tid, eid }) {
     status.textContent = "";
     try {
       await vellum.call("remind", [tid, eid, signerIds]);
+      // Said once, in the status line (a live region): a toast as well
+      // would be announced twice and pile up with repeated clicks.
       status.textContent = `Reminder sent to ${who}.`;
-      toast(`Reminder sent to ${who}.`);
     } catch (e) {
       // The server reminds each signer at most once an hour.
       if (e.code === "rate_limited") status.textContent = `Not sent: ${signerIds.length > 1 ? "they were" : who + " was"} reminded less than an hour ago. Vellum sends at most one reminder an hour to each signer.`;
