@@ -19,7 +19,9 @@ const hasSecret = location.hash.length > 1;
 // from anywhere and does not say how many are left, so this page can tell
 // only an upper bound ("at most N tries left").
 const triesKey = path ? `vellum.sign.wrong-pins.${path[1]}.${path[2]}` : "";
-const wrongHere = () => Number(localStorage.getItem(triesKey) || 0);
+// Storage may be refused (a blocked site, some private modes): the count
+// is then unknown here, and failed() must still run to its end.
+const wrongHere = () => { try { return Number(localStorage.getItem(triesKey) || 0); } catch { return 0; } };
 const countWrong = () => { try { localStorage.setItem(triesKey, String(wrongHere() + 1)); } catch { /* private mode */ } };
 
 function intro() {
