@@ -71,21 +71,25 @@ function dropped(files) {
   for (const f of files) choose(/\.seal$/i.test(f.name) ? "seal" : "document", f);
 }
 
-function invalid(message) {
-  return Object.assign(new Error(message), { code: "invalid" });
+// invalid is a mistake of the person's to fix; field, if given, is the
+// input that fixes it, focused with the message.
+function invalid(message, field) {
+  return Object.assign(new Error(message), { code: "invalid", field });
 }
 
 // check refuses what cannot be a verification, before any reading.
 function check() {
   const { document: doc, seal } = chosen;
-  if (!doc && !seal) return invalid("choose the document and its .seal file");
-  if (!doc) return invalid("choose the document as well: the .seal file is checked against it");
-  if (!seal) return invalid("choose the .seal file as well: it holds the signatures and the log proof");
-  if (doc === seal || (doc.name === seal.name && doc.size === seal.size)) return invalid("the document and the .seal file are the same file; choose each once");
+  const docInput = $("#document-input");
+  const sealInput = $("#seal-input");
+  if (!doc && !seal) return invalid("choose the document and its .seal file", docInput);
+  if (!doc) return invalid("choose the document as well: the .seal file is checked against it", docInput);
+  if (!seal) return invalid("choose the .seal file as well: it holds the signatures and the log proof", sealInput);
+  if (doc === seal || (doc.name === seal.name && doc.size === seal.size)) return invalid("the document and the .seal file are the same file; choose each once", sealInput);
   if (seal.size > MAX_SEAL) {
     return invalid(/\.seal$/i.test(doc.name)
       ? "the two files seem swapped: the document is the larger one, the .seal file is a few kilobytes"
-      : `“${seal.name}” is ${bytes(seal.size)}: a .seal file is a few kilobytes, so this is not one`);
+      : `“${seal.name}” is ${bytes(seal.size)}: a .seal file is a few kilobytes, so this is not one`, sealInput);
   }
   return null;
 }
@@ -111,6 +115,7 @@ async function verify(ev) {
   const bad = check();
   if (bad) {
     errors.replaceChildren(errorBox(bad));
+    bad.field.focus();
     return;
   }
   const { document: doc, seal } = chosen;
