@@ -307,7 +307,7 @@ func signerArg(v js.Value) (client.EnvelopeSigner, error) {
 // from now (the server counts days from its own clock, so the envelope
 // never closes before the time asked).
 func expiryArg(v js.Value, now time.Time) (int, error) {
-	days := 0
+	const day = 24 * time.Hour
 	switch v.Type() {
 	case js.TypeUndefined, js.TypeNull:
 		return 0, nil
@@ -316,7 +316,7 @@ func expiryArg(v js.Value, now time.Time) (int, error) {
 		if f != math.Trunc(f) || f < 1 || f > protocol.MaxEnvelopeDays {
 			return 0, errorf(CodeBadArgument, "bridge: expiresAt in days must be a whole number from 1 to %d", protocol.MaxEnvelopeDays)
 		}
-		days = int(f)
+		return int(f), nil
 	case js.TypeString:
 		s, err := stringArg(v, "expiresAt", maxExpiryArg)
 		if err != nil {
@@ -327,14 +327,12 @@ func expiryArg(v js.Value, now time.Time) (int, error) {
 			return 0, errorf(CodeBadArgument, "bridge: expiresAt must be an RFC 3339 time or a number of days")
 		}
 		left := t.Sub(now)
-		if left <= 0 || left > protocol.MaxEnvelopeDays*24*time.Hour {
+		if left <= 0 || left > protocol.MaxEnvelopeDays*day {
 			return 0, errorf(CodeBadArgument, "bridge: expiresAt must be in the next %d days", protocol.MaxEnvelopeDays)
 		}
-		days = int((left + 24*time.Hour - 1) / (24 * time.Hour))
-	default:
-		return 0, errorf(CodeBadArgument, "bridge: expiresAt must be an RFC 3339 time or a number of days")
+		return int((left + day - 1) / day), nil
 	}
-	return days, nil
+	return 0, errorf(CodeBadArgument, "bridge: expiresAt must be an RFC 3339 time or a number of days")
 }
 
 // nameMembers gives member signers without a name their address in the

@@ -162,3 +162,29 @@ func TestEnvelopeJS(t *testing.T) {
 		t.Errorf("one order for all: %s, want parallel", o)
 	}
 }
+
+// An expiry time is rounded up to whole days, never past the limit.
+func TestExpiryArg(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) any { return now.Add(d).Format(time.RFC3339) }
+	limit := time.Duration(protocol.MaxEnvelopeDays) * 24 * time.Hour
+	for _, tc := range []struct {
+		v    any
+		days int
+		code Code
+	}{
+		{nil, 0, ""}, {js.Undefined(), 0, ""}, {7, 7, ""}, {protocol.MaxEnvelopeDays, protocol.MaxEnvelopeDays, ""},
+		{at(time.Second), 1, ""}, {at(24 * time.Hour), 1, ""}, {at(24*time.Hour + time.Second), 2, ""},
+		{at(limit), protocol.MaxEnvelopeDays, ""}, {at(limit + time.Second), 0, CodeBadArgument},
+		{at(0), 0, CodeBadArgument}, {true, 0, CodeBadArgument}, {strings.Repeat("9", maxExpiryArg+1), 0, CodeTooLarge},
+	} {
+		days, err := expiryArg(js.ValueOf(tc.v), now)
+		var code Code
+		if err != nil {
+			code = codeOf(err)
+		}
+		if days != tc.days || code != tc.code {
+			t.Errorf("expiryArg(%v) = %d, %v; want %d, %q", tc.v, days, err, tc.days, tc.code)
+		}
+	}
+}
