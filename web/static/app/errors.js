@@ -128,14 +128,21 @@ export function describe(err, context) {
   const own = err && typeof err.message === "string" ? err.message : "";
   if (code === "invalid") {
     // The page's own check of a form: its message is the sentence.
-    return { code, title: own.charAt(0).toUpperCase() + own.slice(1) + ".", detail: null };
+    return { code, title: sentence(own), detail: null };
   }
   const c = (contextual[context] && contextual[context][code]) || generic[code];
   if (!c) return { code, title: own || "Something went wrong.", detail: null };
   let [title, detail] = c;
   // A refusal the server explains (a limit, a rule) is worth its words.
   if ((code === "bad_request" || code === "too_large" || code === "conflict" || code === "forbidden") && own && !contextual[context]?.[code]) {
-    detail = own.charAt(0).toUpperCase() + own.slice(1) + (own.endsWith(".") ? "" : ".");
+    detail = sentence(own);
   }
   return { code, title, detail };
+}
+
+// sentence makes a message of the client's or server's ("the envelope is
+// sealed") a sentence: capitalised, with a full stop unless it has one.
+export function sentence(s) {
+  if (!s) return "";
+  return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
 }

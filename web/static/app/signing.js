@@ -14,6 +14,7 @@
 
 import { client } from "../vellum-client.js";
 import { h, bytes, when, showError } from "./ui.js";
+import { sentence } from "./errors.js";
 import { saveStream, saveBlob, saveSealed, saveSealFile, init as initSave } from "./save.js";
 
 // The stylesheet of the viewer and panel, loaded once by whichever page
@@ -315,11 +316,6 @@ export function signingView(initial, { onChange } = {}) {
   renderActions();
   showDocument();
   return root;
-}
-
-function sentence(s) {
-  if (!s) return "";
-  return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
 }
 
 // ---- The PDF viewer. ----
