@@ -183,11 +183,10 @@ export function signingView(initial, { onChange } = {}) {
   function renderActions() {
     actionBox.className = "panel sign-panel";
     const title = h("h2", { id: "signing-action-title" }, "Your signature");
-    const out = actionError;
     const me = v.signers.find((s) => s.you);
     if (v.status === "sealed" || v.status === "completed") {
       actionBox.classList.add("done");
-      actionBox.replaceChildren(title, sealedPart(me, out), out);
+      actionBox.replaceChildren(title, sealedPart(me), actionError);
       return;
     }
     if (!v.yourTurn) {
@@ -198,7 +197,7 @@ export function signingView(initial, { onChange } = {}) {
           : why ? sentence(why.message) : "You cannot sign this envelope now.";
       // A signer who has signed gets the confirmation, not a refusal.
       const id = me && me.state === "signed" ? "signed-confirmation" : "not-your-turn";
-      actionBox.replaceChildren(title, h("p", { id, dataset: { code: why ? why.code : "" } }, text), out);
+      actionBox.replaceChildren(title, h("p", { id, dataset: { code: why ? why.code : "" } }, text), actionError);
       return;
     }
     const read = Boolean(digest);
@@ -208,22 +207,22 @@ export function signingView(initial, { onChange } = {}) {
     sign.addEventListener("click", async () => {
       sign.disabled = true;
       consent.disabled = true;
-      out.replaceChildren();
+      actionError.replaceChildren();
       actionBox.setAttribute("aria-busy", "true");
       try {
         const r = await c.signingSign(v.handle);
         announce("Your signature was recorded.");
         update(r.view);
-        if (r.last) await seal(out);
+        if (r.last) await seal();
       } catch (e) {
-        showError(out, e, "signing-link");
+        showError(actionError, e, "signing-link");
         sign.disabled = !consent.checked;
         consent.disabled = false;
       } finally {
         actionBox.removeAttribute("aria-busy");
       }
     });
-    const declineForm = declinePart(out);
+    const declineForm = declinePart();
     const openDecline = h("button", { type: "button", class: "danger", id: "decline-open", "aria-expanded": "false", "aria-controls": declineForm.id },
       "Decline to sign…");
     openDecline.addEventListener("click", () => {
@@ -238,10 +237,10 @@ export function signingView(initial, { onChange } = {}) {
           `I have read “${v.document.name}” and sign it electronically as ${me ? me.name : "myself"}. `
           + "My signature covers this exact document, by its SHA-256.")),
       h("div", { class: "actions" }, sign, openDecline),
-      declineForm, out);
+      declineForm, actionError);
   }
 
-  function declinePart(out) {
+  function declinePart() {
     const reason = h("textarea", { id: "decline-reason", name: "reason", rows: 3, maxlength: 1024, required: true });
     const f = h("form", { class: "decline-form form", id: "decline-form", hidden: true },
       h("div", { class: "field" },
@@ -251,7 +250,7 @@ export function signingView(initial, { onChange } = {}) {
         h("button", { type: "submit", class: "danger primary", id: "decline-confirm" }, "Decline to sign")));
     f.addEventListener("submit", async (ev) => {
       ev.preventDefault();
-      out.replaceChildren();
+      actionError.replaceChildren();
       const button = f.querySelector("button");
       button.disabled = true;
       try {
@@ -259,7 +258,7 @@ export function signingView(initial, { onChange } = {}) {
         announce("You declined to sign.");
         update(nv);
       } catch (e) {
-        showError(out, e, "signing-link");
+        showError(actionError, e, "signing-link");
         button.disabled = false;
       }
     });
@@ -268,23 +267,23 @@ export function signingView(initial, { onChange } = {}) {
 
   // seal builds the seal once everyone has signed (this client signed
   // last, or opened a completed envelope), and shows the downloads.
-  async function seal(out) {
+  async function seal() {
     announce("Sealing the document…");
     try {
       const r = await c.signingSeal(v.handle);
       announce("The document is sealed.");
       update(r.view);
     } catch (e) {
-      showError(out, e, "signing-link");
+      showError(actionError, e, "signing-link");
     }
   }
 
-  function sealedPart(me, out) {
+  function sealedPart(me) {
     const box = h("div", { id: "sealed" });
     const mine = me && me.state === "signed" ? h("p", { class: "ok", id: "signed-confirmation" }, `You signed on ${when(me.signedAt)}.`) : null;
     if (v.status === "completed") {
       const button = h("button", { type: "button", class: "primary", id: "seal-button" }, "Seal the document");
-      button.addEventListener("click", async () => { button.disabled = true; await seal(out); button.disabled = false; });
+      button.addEventListener("click", async () => { button.disabled = true; await seal(); button.disabled = false; });
       box.append(mine || "", h("p", null, "Everyone has signed. Sealing records the signatures in Vellum's public log."), button);
       return box;
     }
@@ -292,13 +291,13 @@ export function signingView(initial, { onChange } = {}) {
     const sealButton = h("button", { type: "button", class: "secondary", id: "download-seal", disabled: !sealed }, "Download its .seal file");
     docButton.addEventListener("click", async () => {
       docButton.disabled = true;
-      out.replaceChildren();
+      actionError.replaceChildren();
       try {
         sealed = await saveSealed(c, v.handle);
         sealButton.disabled = false;
         announce("The signed document was downloaded and matches its seal.");
       } catch (e) {
-        showError(out, e, "download");
+        showError(actionError, e, "download");
       } finally {
         docButton.disabled = false;
       }
