@@ -84,37 +84,115 @@ func (l *Log) Size() int64 {
 
 // Append adds leaf to the log and returns its index.
 func (l *Log) Append(leaf Leaf) (int64, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.appendLocked(leaf)
-}
-
-func (l *Log) appendLocked(leaf Leaf) (int64, error) {
-	data := leaf.Marshal()
-	n := l.size
-	hashes, err := tlog.StoredHashes(n, data, l.st)
-	if err != nil {
-		return 0, fmt.Errorf("seallog: reading hashes for leaf %d: %w", n, err)
-	}
-	if err := l.st.Append(n, data, hashes); err != nil {
-		return 0, fmt.Errorf("seallog: storing leaf %d: %w", n, err)
-	}
-	l.size = n + 1
-	return n, nil
+	i, _, err := l.appendLocking(leaf, false, l.storeAppend)
+	return i, err
 }
 
 // AppendProof adds leaf to the log and returns its index and its inclusion
 // proof in the tree that ends with it: what the server hands back to the
 // client that sealed, for the .seal file.
 func (l *Log) AppendProof(leaf Leaf) (int64, []byte, error) {
+	return l.appendLocking(leaf, true, l.storeAppend)
+}
+
+func (l *Log) storeAppend(index int64, leaf []byte, hashes []tlog.Hash, _ []byte) error {
+	return l.st.Append(index, leaf, hashes)
+}
+
+// AppendProofWith adds leaf to the log like AppendProof, but leaves making
+// it durable to commit, so that the leaf and what the caller stores beside
+// it (the seal that holds the proof) are one atomic write: with two
+// writes, a crash between them would log a seal that is never stored.
+//
+// The index, the leaf's stored hashes and its proof (checkpoint included)
+// are computed first, from the storage and the pending leaf. commit is then
+// called once, under the log's lock, with the arguments Appender.Append
+// takes and the proof: it MUST store the leaf and the hashes as Append
+// would (atomically and durably, refusing an index other than the stored
+// size) and return nil only once they are durable. If commit returns an
+// error, the log is as it was: the next append takes the same index.
+func (l *Log) AppendProofWith(leaf Leaf, commit func(index int64, leaf []byte, hashes []tlog.Hash, proof []byte) error) (int64, []byte, error) {
+	return l.appendLocking(leaf, true, commit)
+}
+
+// appendLocking appends leaf through commit, with its proof if withProof.
+func (l *Log) appendLocking(leaf Leaf, withProof bool, commit func(index int64, leaf []byte, hashes []tlog.Hash, proof []byte) error) (int64, []byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	i, err := l.appendLocked(leaf)
+	data := leaf.Marshal()
+	n := l.size
+	hashes, err := tlog.StoredHashes(n, data, l.st)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("seallog: reading hashes for leaf %d: %w", n, err)
 	}
-	p, err := l.proveLocked(i, i+1)
-	return i, p, err
+	var cp, proof []byte
+	if withProof {
+		next := pendingLeaf{Storage: l.st, index: n, leaf: data, base: tlog.StoredHashIndex(0, n), hashes: hashes}
+		// Signed for a tree that does not exist yet: kept out of the
+		// checkpoint cache until commit says it does.
+		if cp, err = l.signCheckpoint(next, n+1); err != nil {
+			return 0, nil, err
+		}
+		if proof, err = prove(next, n, n+1, cp); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := commit(n, data, hashes, proof); err != nil {
+		return 0, nil, fmt.Errorf("seallog: storing leaf %d: %w", n, err)
+	}
+	l.size = n + 1
+	if cp != nil {
+		l.cpMu.Lock()
+		l.cpSize, l.cp = n+1, cp
+		l.cpMu.Unlock()
+	}
+	return n, proof, nil
+}
+
+// pendingLeaf is the log's storage as it will be once leaf number index
+// and its stored hashes are appended: what the proof handed back with an
+// append is computed from, before the append is durable.
+type pendingLeaf struct {
+	Storage
+	index  int64
+	leaf   []byte
+	base   int64 // stored-hash index of hashes[0]
+	hashes []tlog.Hash
+}
+
+func (p pendingLeaf) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var stored []int64 // indexes[i] for the i not pending, in order
+	for _, x := range indexes {
+		if x < p.base {
+			stored = append(stored, x)
+		}
+	}
+	old, err := p.Storage.ReadHashes(stored)
+	if err != nil {
+		return nil, err
+	}
+	if len(old) != len(stored) {
+		return nil, fmt.Errorf("seallog: storage returned %d hashes for %d indexes", len(old), len(stored))
+	}
+	for i, x := range indexes {
+		switch {
+		case x < p.base:
+			out[i], old = old[0], old[1:]
+		case x-p.base < int64(len(p.hashes)):
+			out[i] = p.hashes[x-p.base]
+		default:
+			return nil, fmt.Errorf("seallog: no stored hash %d in a log of %d", x, p.index+1)
+		}
+	}
+	return out, nil
+}
+
+func (p pendingLeaf) ReadLeaf(index int64) ([]byte, error) {
+	if index == p.index {
+		return p.leaf, nil
+	}
+	return p.Storage.ReadLeaf(index)
 }
 
 // Checkpoint returns the signed checkpoint of the log at its current size.
@@ -135,16 +213,21 @@ func (l *Log) checkpointLocked(size int64) ([]byte, error) {
 	if l.cpSize == size {
 		return l.cp, nil
 	}
-	root, err := tlog.TreeHash(size, l.st)
-	if err != nil {
-		return nil, fmt.Errorf("seallog: tree hash at %d: %w", size, err)
-	}
-	cp, err := signCheckpoint(Checkpoint{Origin: l.origin, Size: size, Root: root}, l.signer)
+	cp, err := l.signCheckpoint(l.st, size)
 	if err != nil {
 		return nil, err
 	}
 	l.cpSize, l.cp = size, cp
 	return cp, nil
+}
+
+// signCheckpoint signs the checkpoint of the first size leaves of st.
+func (l *Log) signCheckpoint(st tlog.HashReader, size int64) ([]byte, error) {
+	root, err := tlog.TreeHash(size, st)
+	if err != nil {
+		return nil, fmt.Errorf("seallog: tree hash at %d: %w", size, err)
+	}
+	return signCheckpoint(Checkpoint{Origin: l.origin, Size: size, Root: root}, l.signer)
 }
 
 // InclusionProof returns the tlog-proof that leaf index is in the tree of
@@ -159,20 +242,26 @@ func (l *Log) proveLocked(index, treeSize int64) ([]byte, error) {
 	if treeSize > l.size || index < 0 || index >= treeSize {
 		return nil, fmt.Errorf("seallog: index %d in a tree of %d (log has %d): %w", index, treeSize, l.size, ErrIndexOutOfRange)
 	}
-	leaf, err := l.st.ReadLeaf(index)
+	cp, err := l.checkpointLocked(treeSize)
+	if err != nil {
+		return nil, err
+	}
+	return prove(l.st, index, treeSize, cp)
+}
+
+// prove returns the tlog-proof of leaf index of st in the tree of the
+// first treeSize leaves, whose signed checkpoint is cp.
+func prove(st Storage, index, treeSize int64, cp []byte) ([]byte, error) {
+	leaf, err := st.ReadLeaf(index)
 	if err != nil {
 		return nil, fmt.Errorf("seallog: reading leaf %d: %w", index, err)
 	}
 	if _, err := ParseLeaf(leaf); err != nil {
 		return nil, fmt.Errorf("seallog: stored leaf %d: %w", index, err)
 	}
-	path, err := tlog.ProveRecord(treeSize, index, l.st)
+	path, err := tlog.ProveRecord(treeSize, index, st)
 	if err != nil {
 		return nil, fmt.Errorf("seallog: proving leaf %d: %w", index, err)
-	}
-	cp, err := l.checkpointLocked(treeSize)
-	if err != nil {
-		return nil, err
 	}
 	p := &Proof{Extra: leaf, Index: index, Hashes: path, Checkpoint: cp}
 	return p.Marshal(), nil

@@ -402,3 +402,70 @@ func TestMemStorageConflict(t *testing.T) {
 		t.Errorf("read a hash of an empty log")
 	}
 }
+
+// TestAppendProofWith: the proof computed before the leaf is stored is the
+// one the log serves once it is, commit is given what Append would store,
+// and a commit that fails leaves the log, its storage and its checkpoint
+// as they were, so the next append takes the same index.
+func TestAppendProofWith(t *testing.T) {
+	key, err := seallog.GenerateKey(testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := new(seallog.MemStorage)
+	log, err := seallog.NewLog(st, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sizes 1 to 9 cover a first leaf, full subtrees (2, 4, 8) and
+	// ragged ones, where the proof reads hashes stored and pending.
+	for i := range 9 {
+		before, err := log.Checkpoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := errors.New("the caller's transaction failed")
+		calls := 0
+		if _, _, err := log.AppendProofWith(testLeaf(100+i), func(int64, []byte, []tlog.Hash, []byte) error {
+			calls++
+			return refused
+		}); !errors.Is(err, refused) || calls != 1 {
+			t.Fatalf("failed commit at %d: %v after %d calls", i, err, calls)
+		}
+		if got, _ := st.Size(); log.Size() != int64(i) || got != int64(i) {
+			t.Fatalf("after a failed commit: log %d, storage %d, want %d", log.Size(), got, i)
+		}
+		if after, _ := log.Checkpoint(); !bytes.Equal(after, before) {
+			t.Fatalf("a failed commit at %d changed the checkpoint:\n%s\n%s", i, before, after)
+		}
+
+		leaf := testLeaf(i)
+		var committed []byte
+		idx, proof, err := log.AppendProofWith(leaf, func(index int64, data []byte, hashes []tlog.Hash, p []byte) error {
+			if !bytes.Equal(data, leaf.Marshal()) {
+				t.Fatalf("commit of leaf %d given other bytes", index)
+			}
+			committed = p
+			return st.Append(index, data, hashes) // refuses hashes of the wrong count or place
+		})
+		if err != nil || idx != int64(i) || !bytes.Equal(committed, proof) {
+			t.Fatalf("AppendProofWith = %d, %v (proof passed to commit equal: %v)", idx, err, bytes.Equal(committed, proof))
+		}
+		if _, err := seallog.VerifyInclusion(proof, leaf, key.Verifier()); err != nil {
+			t.Fatalf("proof of leaf %d: %v", i, err)
+		}
+		served, err := log.InclusionProof(idx, idx+1)
+		if err != nil || !bytes.Equal(served, proof) {
+			t.Fatalf("the log serves another proof of leaf %d than it gave at append (%v)", i, err)
+		}
+		// The stored hashes are the tree's: a log reopened over the
+		// storage, which knows nothing of the append, proves the same.
+		reopened, err := seallog.NewLog(st, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := reopened.InclusionProof(idx, idx+1); err != nil || !bytes.Equal(again, proof) {
+			t.Fatalf("reopened log proves leaf %d otherwise (%v)", i, err)
+		}
+	}
+}

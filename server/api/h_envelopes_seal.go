@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/seal"
 	"vellum.dev/vellum/keys/seallog"
@@ -140,12 +142,11 @@ var errNoSealLog = protocol.Errorf(protocol.CodeUnsupported, "this server keeps 
 
 // sealUpload checks the seal of a completed envelope, appends its leaf to
 // the public log, and stores the seal with the leaf's index and proof,
-// marking the envelope sealed, with the audit event envelope_sealed. Seal
-// uploads are serialized, so an envelope is logged once: a second upload
-// finds it sealed (conflict). The log's append and the store's transaction
-// are two writes: if the second fails, the log holds a leaf without a
-// stored seal, which names nothing (no personal data) and changes nothing;
-// the client may seal again.
+// marking the envelope sealed, with the audit event envelope_sealed. The
+// leaf and the seal are stored in one transaction (seallog's
+// AppendProofWith), so the log never holds a leaf whose seal was lost, nor
+// a stored seal its leaf. Seal uploads are serialized, so an envelope is
+// logged once: a second upload finds it sealed (conflict).
 func (a *API) sealUpload(c *call, find finder) (*protocol.SealRecord, error) {
 	r := c.req.(*protocol.SealUploadRequest)
 	if a.log == nil {
@@ -168,30 +169,31 @@ func (a *API) sealUpload(c *call, find finder) (*protocol.SealRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, proof, err := a.log.AppendProof(seallog.NewLeaf(cm, sh))
-	if err != nil {
-		return nil, err
-	}
-	rec := &store.EnvelopeSeal{Envelope: e.rec.ID, Seal: r.Seal, LeafIndex: uint64(idx), Proof: proof}
-	err = a.st.Update(func(tx *store.Tx) error {
-		e, _, err := find(tx.View)
-		if err != nil {
-			return err
-		}
-		if e.rec.State != envCompleted {
-			return conflict("the envelope changed while it was sealed")
-		}
-		if err := tx.PutEnvelopeSeal(rec); err != nil {
-			return err
-		}
-		e.rec.State = envSealed
-		if err := e.save(tx); err != nil {
-			return err
-		}
-		return c.event(tx, e.rec.Tenant, audit.KindEnvelopeSealed, e.rec.ID, e.rec.Document)
+	var rec *store.EnvelopeSeal
+	_, _, err = a.log.AppendProofWith(seallog.NewLeaf(cm, sh), func(idx int64, leaf []byte, hashes []tlog.Hash, proof []byte) error {
+		rec = &store.EnvelopeSeal{Envelope: e.rec.ID, Seal: r.Seal, LeafIndex: uint64(idx), Proof: proof}
+		return a.st.Update(func(tx *store.Tx) error {
+			e, _, err := find(tx.View)
+			if err != nil {
+				return err
+			}
+			if e.rec.State != envCompleted {
+				return conflict("the envelope changed while it was sealed")
+			}
+			if err := tx.PutSealLeaf(idx, leaf, hashes); err != nil {
+				return err
+			}
+			if err := tx.PutEnvelopeSeal(rec); err != nil {
+				return err
+			}
+			e.rec.State = envSealed
+			if err := e.save(tx); err != nil {
+				return err
+			}
+			return c.event(tx, e.rec.Tenant, audit.KindEnvelopeSealed, e.rec.ID, e.rec.Document)
+		})
 	})
 	if err != nil {
-		a.logger.Error("api: a seal was logged but not stored", "envelope", e.rec.ID.String(), "leaf", idx, "err", err)
 		return nil, err
 	}
 	a.noticeSealed(e)

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"fmt"
-
 	"golang.org/x/mod/sumdb/tlog"
 
 	"vellum.dev/vellum/keys/seallog"
@@ -12,47 +10,20 @@ import (
 
 // SealStorage adapts the store's seal log tables to seallog.Storage, so
 // that vellumd can open the public log (seallog.NewLog) over Pebble.
-func SealStorage(st *store.Store) seallog.Storage { return sealStorage{st.SealLog()} }
+func SealStorage(st *store.Store) seallog.Storage { return sealStorage{st} }
 
-type sealStorage struct{ l *store.SealLog }
+type sealStorage struct{ st *store.Store }
 
-func (s sealStorage) ReadHashes(indexes []int64) ([]tlog.Hash, error) { return s.l.ReadHashes(indexes) }
-func (s sealStorage) ReadLeaf(index int64) ([]byte, error)            { return s.l.Leaf(index) }
-func (s sealStorage) Size() (int64, error)                            { return s.l.Size() }
-
-// Append stores leaf number index. The store computes the stored hashes
-// itself, in the same batch; they are the ones tlog gives the log, which
-// the check below makes sure of.
-func (s sealStorage) Append(index int64, leaf []byte, hashes []tlog.Hash) error {
-	n, err := s.l.Size()
-	if err != nil {
-		return err
-	}
-	if n != index {
-		return fmt.Errorf("api: seal log leaf %d, log has %d: %w", index, n, store.ErrConflict)
-	}
-	if _, err := s.l.Append(leaf); err != nil {
-		return err
-	}
-	got, err := s.l.ReadHashes(storedIndexes(index, len(hashes)))
-	if err != nil {
-		return err
-	}
-	for i := range hashes {
-		if got[i] != hashes[i] {
-			return fmt.Errorf("api: seal log stored hash %d differs from the log's", i)
-		}
-	}
-	return nil
+func (s sealStorage) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return s.st.SealLog().ReadHashes(indexes)
 }
+func (s sealStorage) ReadLeaf(index int64) ([]byte, error) { return s.st.SealLog().Leaf(index) }
+func (s sealStorage) Size() (int64, error)                 { return s.st.SealLog().Size() }
 
-func storedIndexes(leaf int64, n int) []int64 {
-	base := tlog.StoredHashIndex(0, leaf)
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = base + int64(i)
-	}
-	return out
+// Append stores leaf number index and its hashes in one synced batch; the
+// store refuses them unless they are the ones its stored tree gives.
+func (s sealStorage) Append(index int64, leaf []byte, hashes []tlog.Hash) error {
+	return s.st.Update(func(tx *store.Tx) error { return tx.PutSealLeaf(index, leaf, hashes) })
 }
 
 func (a *API) logHandlers() map[string]handler {
@@ -154,7 +125,7 @@ func (a *API) logLeaf(c *call) (any, error) {
 	if err != nil || int64(i) >= a.log.Size() {
 		return nil, notFound("leaf")
 	}
-	b, err := sealStorage{a.st.SealLog()}.ReadLeaf(int64(i))
+	b, err := sealStorage{a.st}.ReadLeaf(int64(i))
 	if err != nil {
 		return nil, err
 	}

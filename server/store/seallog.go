@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -52,30 +53,60 @@ func (l *SealLog) Append(leaf []byte) (int64, error) {
 	return n, err
 }
 
-// AppendSealLeaf appends a leaf to the seal log in this transaction (so a
-// seal can be stored with its log entry atomically) and returns its index.
+// AppendSealLeaf appends a leaf to the seal log in this transaction and
+// returns its index.
 func (tx *Tx) AppendSealLeaf(leaf []byte) (int64, error) {
-	if len(leaf) == 0 || len(leaf) > protocol.MaxStatement {
-		return 0, fmt.Errorf("store: seal log leaf of %d bytes: %w", len(leaf), ErrInvalid)
-	}
 	n, err := sealSize(tx.View)
 	if err != nil {
 		return 0, err
 	}
+	return n, tx.putSealLeaf(n, leaf, nil)
+}
+
+// PutSealLeaf stores leaf number index of the seal log and its stored
+// hashes, as the log computed them (seallog.Appender), in this transaction,
+// so that a seal and its log entry are stored atomically. It refuses an
+// index other than the log's size (ErrConflict: another writer) and hashes
+// other than the ones the stored tree gives (ErrCorrupt: the log and the
+// store disagree).
+func (tx *Tx) PutSealLeaf(index int64, leaf []byte, hashes []tlog.Hash) error {
+	n, err := sealSize(tx.View)
+	if err != nil {
+		return err
+	}
+	if index != n {
+		return fmt.Errorf("store: seal log leaf %d, the log has %d: %w", index, n, ErrConflict)
+	}
+	if hashes == nil {
+		return fmt.Errorf("store: seal log leaf %d without hashes: %w", index, ErrInvalid)
+	}
+	return tx.putSealLeaf(n, leaf, hashes)
+}
+
+// putSealLeaf stores leaf number n, n being the log's size, and its stored
+// hashes; want, if not nil, are the hashes the caller computed, which MUST
+// be the ones the stored tree gives.
+func (tx *Tx) putSealLeaf(n int64, leaf []byte, want []tlog.Hash) error {
+	if len(leaf) == 0 || len(leaf) > protocol.MaxStatement {
+		return fmt.Errorf("store: seal log leaf of %d bytes: %w", len(leaf), ErrInvalid)
+	}
 	hashes, err := tlog.StoredHashes(n, leaf, hashReader{tx.View})
 	if err != nil {
-		return 0, fmt.Errorf("store: seal log: %w", err)
+		return fmt.Errorf("store: seal log: %w", err)
+	}
+	if want != nil && !slices.Equal(want, hashes) {
+		return fmt.Errorf("store: seal log leaf %d: its hashes are not the tree's: %w", n, ErrCorrupt)
 	}
 	base := tlog.StoredHashIndex(0, n)
 	for i, h := range hashes {
 		if err := tx.setRaw(sealHashKey(uint64(base+int64(i))), h[:]); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if err := tx.setRaw(sealLeafKey(uint64(n)), leaf); err != nil {
-		return 0, err
+		return err
 	}
-	return n, tx.setRaw(metaSealSize, u64(uint64(n+1)))
+	return tx.setRaw(metaSealSize, u64(uint64(n+1)))
 }
 
 func sealSize(v View) (int64, error) {

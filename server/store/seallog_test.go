@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -77,4 +78,51 @@ func TestSealLog(t *testing.T) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = l.Append(nil)
 	wantErr(t, err, store.ErrInvalid)
+}
+
+// TestPutSealLeaf: a leaf with the hashes the log computed is stored only
+// at the log's size and only with the tree's own hashes, and not at all
+// when its transaction is abandoned.
+func TestPutSealLeaf(t *testing.T) {
+	s := openMem(t, newClock())
+	l := s.SealLog()
+	var ref memHashes
+	put := func(n int64, leaf []byte, hashes []tlog.Hash) error {
+		return s.Update(func(tx *store.Tx) error { return tx.PutSealLeaf(n, leaf, hashes) })
+	}
+	for n := int64(0); n < 5; n++ {
+		leaf := []byte(fmt.Sprintf("leaf %d", n))
+		hs, err := tlog.StoredHashes(n, leaf, ref)
+		must(t, err)
+		wantErr(t, put(n+1, leaf, hs), store.ErrConflict)
+		if n > 0 {
+			wantErr(t, put(n-1, leaf, hs), store.ErrConflict)
+		}
+		wantErr(t, put(n, leaf, nil), store.ErrInvalid)
+		other, _ := tlog.StoredHashes(n, []byte("another leaf"), ref)
+		wantErr(t, put(n, leaf, other), store.ErrCorrupt)
+		wantErr(t, put(n, leaf, hs[:len(hs)-1]), store.ErrCorrupt)
+		if size, _ := l.Size(); size != n {
+			t.Fatalf("refused puts changed the size to %d, want %d", size, n)
+		}
+		abort := errors.New("the caller's other writes failed")
+		wantErr(t, s.Update(func(tx *store.Tx) error {
+			if err := tx.PutSealLeaf(n, leaf, hs); err != nil {
+				return err
+			}
+			return abort
+		}), abort)
+		if size, _ := l.Size(); size != n {
+			t.Fatalf("an abandoned put changed the size to %d, want %d", size, n)
+		}
+		must(t, put(n, leaf, hs))
+		ref = append(ref, hs...)
+		got, err := l.Leaf(n)
+		must(t, err)
+		th, _ := l.TreeHash(n + 1)
+		want, _ := tlog.TreeHash(n+1, ref)
+		if string(got) != string(leaf) || th != want {
+			t.Fatalf("leaf %d stored as %q, tree hash differs: %v", n, got, th != want)
+		}
+	}
 }
