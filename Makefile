@@ -8,15 +8,26 @@ WASM_TEST_PKGS := ./keys/... ./protocol/... ./wasm/... ./cmd/vellum/...
 
 .PHONY: run build test test-go test-wasm vet fmt-check bench wasm
 
-## run: build the wasm client and vellumd, then start it on https://localhost:8443
-## with its data in ./data and its secrets in ./secrets (VELLUM_* overrides flags).
-run: build
-	bin/vellumd -addr localhost:8443 -data ./data -secrets ./secrets
+# Where `make run` keeps its database and its secrets, and where it listens.
+ADDR ?= localhost:8443
+DATA ?= ./data
+SECRETS ?= ./secrets
 
-## build: the wasm client first (vellumd embeds web/static), then vellumd and the vellum CLI.
-build: wasm
+## run: build the wasm client and vellumd, then start it on https://$(ADDR)
+## with its data in $(DATA) and its secrets in $(SECRETS) (VELLUM_* overrides flags).
+run: build
+	bin/vellumd -addr $(ADDR) -data $(DATA) -secrets $(SECRETS)
+
+## build: the secrets first (vellumd -init makes those missing), so that the
+## seal log's public key is pinned in the clients that check seals: the wasm
+## client (vellumd embeds web/static, so it is built before vellumd) and the
+## vellum CLI.
+build:
+	$(GO) run ./cmd/vellumd -init -addr $(ADDR) -data $(DATA) -secrets $(SECRETS) >/dev/null
+	VELLUM_LOG_KEY="$$(cat $(SECRETS)/seal-log.pub)" scripts/build-wasm.sh
 	$(GO) build -o bin/vellumd ./cmd/vellumd
-	$(GO) build -o bin/vellum ./cmd/vellum
+	$(GO) build -ldflags "-X main.pinnedLogKey=$$(cat $(SECRETS)/seal-log.pub)" -o bin/vellum ./cmd/vellum
+	@echo "bin/vellum and web/static/vellum.wasm pin the seal log key in $(SECRETS)/seal-log.pub"
 
 ## test: everything CI runs — vet, native tests, wasm tests under Node.
 test: fmt-check vet test-go test-wasm
@@ -37,7 +48,8 @@ test-wasm:
 	@scripts/ensure-node.sh
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -timeout 15m -exec="$(WASM_EXEC)" $(WASM_TEST_PKGS)
 
-## wasm: the browser client (web/static/vellum.wasm and its fingerprint).
+## wasm: the browser client (web/static/vellum.wasm and its fingerprint),
+## pinning no log key unless $$VELLUM_LOG_KEY is set.
 wasm:
 	scripts/build-wasm.sh
 

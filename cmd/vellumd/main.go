@@ -27,6 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -58,6 +59,9 @@ type config struct {
 	// ipRate is the API requests per second allowed to one client
 	// address, with a burst of ipBurstSeconds' worth.
 	ipRate int
+	// init: make the secrets that are missing, print the seal log's
+	// verifier key and exit, so that a build can pin it (make build).
+	init bool
 }
 
 // defaultIPRate and ipBurstSeconds are api.DefaultLimits' per-IP limit:
@@ -94,6 +98,7 @@ func parseFlags(args []string) (*config, error) {
 	fset.StringVar(&c.smsFrom, "sms-from", "Vellum", "sender ID of SMS notices")
 	fset.IntVar(&c.ipRate, "ip-rate", defaultIPRate, "API requests per second per client address, with a burst of 30 seconds' worth. "+
 		"Behind a reverse proxy every client shares the proxy's address: raise it there")
+	fset.BoolVar(&c.init, "init", false, "make the secrets that are missing, print the seal log's public key (what clients and the CLI pin) and exit")
 	// Environment first, flags over it.
 	var envErr error
 	fset.VisitAll(func(f *flag.Flag) {
@@ -142,6 +147,9 @@ func run(args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if c.init {
+		return initSecrets(c, os.Stdout)
+	}
 	ready := make(chan string, 1)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -165,16 +173,11 @@ func serve(ctx context.Context, c *config, logger *slog.Logger, ready chan<- str
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return err
 	}
-	dbDir := filepath.Join(c.data, "db")
-	if same, err := inside(c.secrets, dbDir); err != nil {
-		return err
-	} else if same {
-		return errors.New("the secrets directory must not be inside the database directory")
-	}
-	sec, err := loadSecrets(c.secrets, c.logOrigin)
+	sec, err := openSecrets(c)
 	if err != nil {
 		return err
 	}
+	dbDir := filepath.Join(c.data, "db")
 	st, err := store.Open(dbDir, nil)
 	if err != nil {
 		return err
@@ -341,6 +344,28 @@ func newNotifier(c *config) (notify.Sender, error) {
 		mux.SMS = consoleOnce()
 	}
 	return mux, nil
+}
+
+// initSecrets is -init: it makes the secrets that are missing and writes
+// the seal log's verifier key to w, for a build to pin it in the clients.
+func initSecrets(c *config, w io.Writer) error {
+	sec, err := openSecrets(c)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, sec.sealLog.VerifierKey())
+	return err
+}
+
+// openSecrets loads the secrets of c, making those missing, after checking
+// that they are kept apart from the database.
+func openSecrets(c *config) (*secrets, error) {
+	if same, err := inside(c.secrets, filepath.Join(c.data, "db")); err != nil {
+		return nil, err
+	} else if same {
+		return nil, errors.New("the secrets directory must not be inside the database directory")
+	}
+	return loadSecrets(c.secrets, c.logOrigin)
 }
 
 // secrets are the server's keys, kept outside the database.

@@ -151,3 +151,40 @@ func TestSecretsOutsideDatabase(t *testing.T) {
 		t.Fatalf("default secrets directory %s", c.secrets)
 	}
 }
+
+// TestInit: -init makes the secrets, prints the seal log's verifier key
+// (what make build pins in the clients) and keeps it: a second -init and
+// the server that then starts on the same secrets have the same key.
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-init", "-data", filepath.Join(dir, "data"), "-secrets", filepath.Join(dir, "secrets")}
+	c, err := parseFlags(args)
+	if err != nil || !c.init {
+		t.Fatalf("parseFlags(%q) = %+v, %v", args, c, err)
+	}
+	var first, second strings.Builder
+	if err := initSecrets(c, &first); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSuffix(first.String(), "\n")
+	if _, err := seallog.NewVerifier(key); err != nil || strings.Count(first.String(), "\n") != 1 {
+		t.Fatalf("-init printed %q: %v", first.String(), err)
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "secrets", "seal-log.pub"))
+	if err != nil || string(pub) != first.String() {
+		t.Fatalf("seal-log.pub %q, -init printed %q (%v)", pub, first.String(), err)
+	}
+	for _, f := range []string{"opaque-server.key", "session.keyset", "seal-log.key", "state.key"} {
+		if fi, err := os.Stat(filepath.Join(dir, "secrets", f)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("secret %s after -init: %v %v", f, fi, err)
+		}
+	}
+	if err := initSecrets(c, &second); err != nil || second.String() != first.String() {
+		t.Fatalf("a second -init printed %q, the first %q (%v)", second.String(), first.String(), err)
+	}
+	// Secrets inside the database directory are refused here too.
+	bad, _ := parseFlags([]string{"-init", "-data", dir, "-secrets", filepath.Join(dir, "db", "keys")})
+	if err := initSecrets(bad, io.Discard); err == nil {
+		t.Fatal("-init accepted secrets inside the database directory")
+	}
+}
