@@ -1,8 +1,8 @@
 // Package ratelimit slows down guessing (DESIGN.md §4): per-key token
-// buckets for request rates (per IP, per account, per signing link), with
-// memory bounded however many keys an attacker makes up, and lock-outs that
-// count wrong secrets (passwords, PINs, device codes) and lock a key after N
-// of them. Lock-outs that must survive a restart — a signing link locked
+// buckets for request rates (per IP, per account, per signing link) and
+// byte budgets for bulk data (upload chunks), with memory bounded however
+// many keys an attacker makes up, and lock-outs that count wrong secrets
+// (passwords, PINs, device codes) and lock a key after N of them. Lock-outs that must survive a restart — a signing link locked
 // after five wrong PINs stays locked — are kept in a LockoutStore, which
 // *store.Store implements.
 package ratelimit
@@ -10,6 +10,7 @@ package ratelimit
 import (
 	"container/list"
 	"hash/maphash"
+	"math"
 	"sync"
 	"time"
 )
@@ -38,16 +39,23 @@ const shards = 16
 // Buckets are kept as GCRA does: one "theoretical arrival time" per key, in
 // integer time, so refills are exact and a bucket is 24 bytes.
 type Limiter struct {
-	interval  time.Duration // one token per interval
-	tolerance time.Duration // (burst-1) intervals
-	now       func() time.Time
-	seed      maphash.Seed
-	shards    [shards]lru[bucket]
+	buckets
+	interval time.Duration // one token per interval
+}
+
+// buckets is the core of Limiter and Bytes: per-key GCRA buckets whose
+// content is measured in time (the time the bucket takes to refill it), in
+// bounded shards.
+type buckets struct {
+	capacity time.Duration // a full bucket
+	now      func() time.Time
+	seed     maphash.Seed
+	shards   [shards]lru[bucket]
 }
 
 type bucket struct {
-	// tat is when the bucket will be full again; a request is allowed if
-	// tat is at most tolerance in the future.
+	// tat is when the bucket will be full again; a take of cost c is
+	// allowed if tat+c is at most capacity in the future.
 	tat time.Time
 }
 
@@ -56,22 +64,64 @@ func New(cfg Config) *Limiter {
 	if cfg.Burst <= 0 || cfg.Refill <= 0 {
 		panic("ratelimit: Burst and Refill must be positive")
 	}
-	l := &Limiter{interval: cfg.Refill, tolerance: time.Duration(cfg.Burst-1) * cfg.Refill, now: cfg.Now, seed: maphash.MakeSeed()}
-	if l.now == nil {
-		l.now = time.Now
+	if cfg.Refill > math.MaxInt64/time.Duration(cfg.Burst) {
+		panic("ratelimit: Burst × Refill overflows")
 	}
-	max := cfg.MaxKeys
-	if max <= 0 {
-		max = DefaultMaxKeys
-	}
-	for i := range l.shards {
-		l.shards[i].init((max + shards - 1) / shards)
-	}
+	l := &Limiter{interval: cfg.Refill}
+	l.init(time.Duration(cfg.Burst)*cfg.Refill, cfg.MaxKeys, cfg.Now)
 	return l
 }
 
-func (l *Limiter) shard(key string) *lru[bucket] {
-	return &l.shards[maphash.String(l.seed, key)%shards]
+func (b *buckets) init(capacity time.Duration, maxKeys int, now func() time.Time) {
+	b.capacity, b.now, b.seed = capacity, now, maphash.MakeSeed()
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	for i := range b.shards {
+		b.shards[i].init((maxKeys + shards - 1) / shards)
+	}
+}
+
+func (b *buckets) shard(key string) *lru[bucket] {
+	return &b.shards[maphash.String(b.seed, key)%shards]
+}
+
+// take takes cost from key's bucket if it holds that much; if not, it
+// takes nothing and reports how long until the bucket will hold it.
+func (b *buckets) take(key string, cost time.Duration) (bool, time.Duration) {
+	now := b.now()
+	s := b.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bk, ok := s.get(key)
+	if !ok {
+		bk = &bucket{tat: now}
+		s.put(key, bk)
+	}
+	tat := bk.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	if ahead := tat.Add(cost).Sub(now); ahead > b.capacity {
+		return false, ahead - b.capacity
+	}
+	bk.tat = tat.Add(cost)
+	return true, 0
+}
+
+// give puts cost back into key's bucket, as if a take of it had not
+// happened. A bucket never holds more than its capacity: a tat in the past
+// counts as now. A forgotten key's bucket is full already.
+func (b *buckets) give(key string, cost time.Duration) {
+	s := b.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if bk, ok := s.get(key); ok {
+		bk.tat = bk.tat.Add(-cost)
+	}
 }
 
 // Allow takes one token from key's bucket and reports whether there was one.
@@ -83,33 +133,26 @@ func (l *Limiter) Allow(key string) bool {
 // Take takes one token from key's bucket. If there is none, it reports how
 // long until there will be one (for a Retry-After header).
 func (l *Limiter) Take(key string) (bool, time.Duration) {
-	now := l.now()
-	s := l.shard(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.get(key)
-	if !ok {
-		b = &bucket{tat: now}
-		s.put(key, b)
-	}
-	tat := b.tat
-	if tat.Before(now) {
-		tat = now
-	}
-	if ahead := tat.Sub(now); ahead > l.tolerance {
-		return false, ahead - l.tolerance
-	}
-	b.tat = tat.Add(l.interval)
-	return true, 0
+	return l.take(key, l.interval)
+}
+
+// Give puts back one token that Take took from key's bucket, for a request
+// that the caller decides, once it has served it, not to count (the API
+// counts large upload chunks by their bytes instead). The bucket never
+// holds more than Burst tokens.
+func (l *Limiter) Give(key string) {
+	l.give(key, l.interval)
 }
 
 // Len returns how many keys the Limiter remembers.
-func (l *Limiter) Len() int {
+func (l *Limiter) Len() int { return l.len() }
+
+func (b *buckets) len() int {
 	n := 0
-	for i := range l.shards {
-		l.shards[i].mu.Lock()
-		n += l.shards[i].ll.Len()
-		l.shards[i].mu.Unlock()
+	for i := range b.shards {
+		b.shards[i].mu.Lock()
+		n += b.shards[i].ll.Len()
+		b.shards[i].mu.Unlock()
 	}
 	return n
 }

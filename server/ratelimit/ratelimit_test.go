@@ -203,3 +203,131 @@ func TestMemoryStoreBounded(t *testing.T) {
 		t.Fatalf("memory store kept %d keys, bound 32", kept)
 	}
 }
+
+// TestGive: a token given back is there for the next request, and giving
+// never fills a bucket beyond its burst.
+func TestGive(t *testing.T) {
+	c := newClock()
+	l := ratelimit.New(ratelimit.Config{Burst: 2, Refill: time.Minute, Now: c.Now})
+	for range 10 {
+		if !l.Allow("ip") {
+			t.Fatal("a request whose token was given back was refused")
+		}
+		l.Give("ip")
+	}
+	// Given back on a full bucket (and on a key never seen): still 2.
+	l.Give("ip")
+	l.Give("other")
+	for _, key := range []string{"ip", "other"} {
+		n := 0
+		for l.Allow(key) {
+			n++
+		}
+		if n != 2 {
+			t.Fatalf("%s: %d tokens after gifts to a full bucket, want the burst of 2", key, n)
+		}
+	}
+	// An empty bucket given one token holds exactly one.
+	l.Give("ip")
+	if !l.Allow("ip") || l.Allow("ip") {
+		t.Fatal("one token given to an empty bucket")
+	}
+}
+
+// TestBytes: a byte budget lets a client send its burst at once and then
+// PerSecond bytes a second, however the bytes are cut into takes; a take
+// it cannot afford is refused with the exact wait and charges nothing.
+func TestBytes(t *testing.T) {
+	c := newClock()
+	const mib = 1 << 20
+	l := ratelimit.NewBytes(ratelimit.BytesConfig{Burst: 64 * mib, PerSecond: 256 * mib, Now: c.Now})
+	if l.Burst() != 64*mib {
+		t.Fatalf("Burst %d", l.Burst())
+	}
+	// 2 GiB in 2 MiB chunks at 200 MiB/s, under the budget's 256 MiB/s:
+	// every chunk passes (the request limiter's 600 would have stopped it
+	// at 1.2 GiB).
+	for i := range 1024 {
+		if ok, wait := l.Take("ip", 2*mib); !ok {
+			t.Fatalf("chunk %d of 2 GiB at 200 MiB/s refused, retry after %v", i+1, wait)
+		}
+		c.Add(10 * time.Millisecond)
+	}
+	// Faster than the budget: the burst, then refused.
+	c.Add(time.Hour)
+	sent := int64(0)
+	for {
+		ok, wait := l.Take("ip", 4*mib)
+		if !ok {
+			// The bucket is empty: 4 MiB take 1/64 s to come back.
+			if wait != time.Second/64 {
+				t.Fatalf("retry after %v, want %v", wait, time.Second/64)
+			}
+			break
+		}
+		sent += 4 * mib
+		if sent > 64*mib {
+			t.Fatal("more than the burst at once")
+		}
+	}
+	if sent != 64*mib {
+		t.Fatalf("burst of %d bytes, want %d", sent, 64*mib)
+	}
+	// Partly refilled: 1 MiB back after 1/256 s, not yet 4 MiB.
+	c.Add(time.Second / 256)
+	if ok, wait := l.Take("ip", 4*mib); ok || wait != 3*time.Second/256 {
+		t.Fatalf("partly refilled: %v, retry after %v", ok, wait)
+	}
+	if ok, _ := l.Take("ip", mib); !ok {
+		t.Fatal("1 MiB refilled, refused")
+	}
+	// Given back: there again; never beyond the burst.
+	l.Give("ip", mib)
+	if ok, _ := l.Take("ip", mib); !ok {
+		t.Fatal("bytes given back, refused")
+	}
+	c.Add(time.Hour)
+	l.Give("ip", 64*mib)
+	if ok, _ := l.Take("ip", 64*mib); !ok {
+		t.Fatal("a full bucket refused its burst")
+	}
+	if ok, _ := l.Take("ip", 1); ok {
+		t.Fatal("a bucket given bytes while full held more than its burst")
+	}
+	// Other keys are independent; a take over the burst never passes.
+	if ok, _ := l.Take("other", 64*mib); !ok {
+		t.Fatal("another key was limited")
+	}
+	c.Add(time.Hour)
+	if ok, wait := l.Take("other", 64*mib+1); ok || wait <= 0 {
+		t.Fatalf("a take over the burst: %v, retry after %v", ok, wait)
+	}
+	if ok, _ := l.Take("other", 64*mib); !ok {
+		t.Fatal("a refused take charged the budget")
+	}
+}
+
+// TestBytesRounding: costs round up, so that takes of odd sizes never
+// add up to more than the budget.
+func TestBytesRounding(t *testing.T) {
+	c := newClock()
+	l := ratelimit.NewBytes(ratelimit.BytesConfig{Burst: 3000, PerSecond: 3, Now: c.Now}) // 1/3 s a byte
+	n := 0
+	for {
+		if ok, _ := l.Take("k", 7); !ok {
+			break
+		}
+		n += 7
+	}
+	if n > 3000 || n < 3000-7 {
+		t.Fatalf("%d bytes through a budget of 3000 in takes of 7", n)
+	}
+	c.Add(time.Hour)
+	// After an hour at 3 bytes a second: full again, and no more.
+	if ok, _ := l.Take("k", 3000); !ok {
+		t.Fatal("not full after an hour")
+	}
+	if ok, _ := l.Take("k", 1); ok {
+		t.Fatal("more than the burst")
+	}
+}
