@@ -1,9 +1,10 @@
 // Package api is vellumd's HTTP API: one router generated from
 // protocol.Routes, an authorization layer that enforces each route's Auth
 // level before its handler runs, strict decoding of every body with
-// protocol.DecodeRequest, per-IP and per-account rate limits, lock-outs on
-// every guessable secret, and handlers that check every right on every
-// request against the store and the tenant's signed membership chain.
+// protocol.DecodeRequest, per-IP and per-account rate limits, byte budgets
+// on upload chunks, lock-outs on every guessable secret, and handlers that
+// check every right on every request against the store and the tenant's
+// signed membership chain.
 //
 // The server stores only ciphertext, public keys, wrapped keys and signed
 // statements. It never makes a wrap or a statement: it checks the ones
@@ -67,7 +68,9 @@ type Config struct {
 // Limits configures the rate limiters and lock-outs. A nil field takes
 // its default from DefaultLimits.
 type Limits struct {
-	// PerIP limits every request of one client address.
+	// PerIP limits every request of one client address. An accepted upload
+	// chunk of at least bulkChunk bytes gives its token back: it is charged
+	// to ChunkBytesPerIP and ChunkBytesPerAccount instead.
 	PerIP *ratelimit.Limiter
 	// Guess limits, per client address, the unauthenticated routes that
 	// check a secret (logins, codes, refresh and invite tokens).
@@ -80,6 +83,12 @@ type Limits struct {
 	// Codes locks a sign-up code, a device code or an invite token after
 	// repeated wrong guesses; a new code or invite is needed then.
 	Codes *ratelimit.Lockouts
+	// ChunkBytesPerIP and ChunkBytesPerAccount are byte budgets charged
+	// with every upload chunk that passes authentication, per client
+	// address and per account. Their bursts MUST be at least
+	// protocol.MaxChunk, or a chunk of that size could never pass.
+	ChunkBytesPerIP      *ratelimit.Bytes
+	ChunkBytesPerAccount *ratelimit.Bytes
 }
 
 // DefaultLimits returns the production limits over st (which keeps the
@@ -91,8 +100,26 @@ func DefaultLimits(st ratelimit.LockoutStore, now func() time.Time) Limits {
 		PerAccount: ratelimit.New(ratelimit.Config{Burst: 10, Refill: 30 * time.Second, Now: now}),
 		Login:      ratelimit.NewLockouts(ratelimit.LockoutConfig{MaxFailures: 10, LockFor: 15 * time.Minute, Store: st, Now: now}),
 		Codes:      ratelimit.NewLockouts(ratelimit.LockoutConfig{MaxFailures: 5, Store: st, Now: now}),
+		// Upload chunks are bulk data, not guesses: counted as requests, a
+		// 2 GiB upload in 2 MiB chunks ran out of the per-IP burst of 600
+		// at 1.2 GiB. They are charged by bytes instead: 256 MiB/s
+		// sustained (above the ~156 MB/s one upload reaches in
+		// bench/README.md, so the budget does not slow an honest client)
+		// with a burst of 1 GiB, per address and per account, so that no
+		// one client, nor one account spread over many addresses, can
+		// send the server bytes without bound.
+		ChunkBytesPerIP:      ratelimit.NewBytes(ratelimit.BytesConfig{Burst: 1 << 30, PerSecond: 256 << 20, Now: now}),
+		ChunkBytesPerAccount: ratelimit.NewBytes(ratelimit.BytesConfig{Burst: 1 << 30, PerSecond: 256 << 20, Now: now}),
 	}
 }
+
+// bulkChunk is the smallest upload chunk that is charged by bytes alone:
+// an accepted chunk of this size or more gives back its per-IP request
+// token. Smaller chunks still count as requests, so that a client cannot
+// turn the byte budget into thousands of tiny synced writes a second; the
+// clients' chunks (1 MiB by default, 2 MiB from the browser, at most the
+// 4 MiB the server asks for) are all at least this.
+const bulkChunk = 1 << 20
 
 // API serves the routes of protocol.Routes.
 type API struct {
@@ -152,6 +179,15 @@ func New(cfg Config) (*API, error) {
 	}
 	if a.limits.Codes == nil {
 		a.limits.Codes = def.Codes
+	}
+	if a.limits.ChunkBytesPerIP == nil {
+		a.limits.ChunkBytesPerIP = def.ChunkBytesPerIP
+	}
+	if a.limits.ChunkBytesPerAccount == nil {
+		a.limits.ChunkBytesPerAccount = def.ChunkBytesPerAccount
+	}
+	if a.limits.ChunkBytesPerIP.Burst() < protocol.MaxChunk || a.limits.ChunkBytesPerAccount.Burst() < protocol.MaxChunk {
+		return nil, fmt.Errorf("api: the chunk byte budgets' bursts must be at least MaxChunk (%d bytes)", protocol.MaxChunk)
 	}
 	var err error
 	if a.secrets, err = newSecrets(cfg.StateSecret); err != nil {
@@ -279,7 +315,8 @@ func (a *API) dispatch(c *call) (any, error) {
 		return nil, err
 	}
 	c.route, c.params = &protocol.Routes[idx], params
-	if ok, wait := a.limits.PerIP.Take("ip/" + c.ip.String()); !ok {
+	ipKey := "ip/" + c.ip.String()
+	if ok, wait := a.limits.PerIP.Take(ipKey); !ok {
 		return nil, rateLimited(ctx, wait)
 	}
 	var names []string
@@ -297,12 +334,48 @@ func (a *API) dispatch(c *call) (any, error) {
 	if h == nil {
 		return nil, errNotImplemented
 	}
+	chunk := c.route.Name == chunkRoute
+	if chunk {
+		if err := c.takeChunkBytes(ipKey); err != nil {
+			return nil, err
+		}
+	}
 	if c.route.Body == protocol.BodyJSON {
 		if c.req, err = protocol.DecodeRequest(c.route, ctx.PostBody()); err != nil {
 			return nil, err
 		}
 	}
-	return h(c)
+	reply, err := h(c)
+	if err == nil && chunk && len(ctx.PostBody()) >= bulkChunk {
+		// A stored chunk is bulk data, charged by its bytes: counted as a
+		// request too, one large upload would run out of the address's
+		// request burst (600 chunks of 2 MiB). Every other request — a
+		// chunk refused anywhere, a small chunk, every other route — keeps
+		// its token, so the per-IP bound on them is what it was.
+		a.limits.PerIP.Give(ipKey)
+	}
+	return reply, err
+}
+
+// chunkRoute is the route whose requests are charged by bytes.
+const chunkRoute = "uploads.chunk"
+
+// takeChunkBytes charges an upload chunk, authenticated and within
+// MaxChunk (so within the budgets' bursts), to its address's and its
+// account's byte budgets, or answers rate_limited with Retry-After. If the
+// account's budget refuses, the address's bytes are given back: nothing is
+// stored, and the client will send the chunk again.
+func (c *call) takeChunkBytes(ipKey string) error {
+	n := int64(len(c.ctx.PostBody()))
+	perIP, perAccount := c.a.limits.ChunkBytesPerIP, c.a.limits.ChunkBytesPerAccount
+	if ok, wait := perIP.Take(ipKey, n); !ok {
+		return rateLimited(c.ctx, wait)
+	}
+	if ok, wait := perAccount.Take("account/"+c.account.ID.String(), n); !ok {
+		perIP.Give(ipKey, n)
+		return rateLimited(c.ctx, wait)
+	}
+	return nil
 }
 
 // checkBodyShape refuses, before any authentication or parsing, a body over

@@ -207,6 +207,12 @@ type response struct {
 // raw sends a request with the given content type and body.
 func (s *testServer) raw(method, path, token, contentType string, body []byte, header ...string) *response {
 	s.t.Helper()
+	return s.rawVia(s.client, method, path, token, contentType, body, header...)
+}
+
+// rawVia is raw through the client hc (s.fromIP's, for another address).
+func (s *testServer) rawVia(hc *http.Client, method, path, token, contentType string, body []byte, header ...string) *response {
+	s.t.Helper()
 	req, err := http.NewRequest(method, s.base+path, bytes.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)
@@ -220,7 +226,7 @@ func (s *testServer) raw(method, path, token, contentType string, body []byte, h
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := s.client.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
