@@ -80,8 +80,9 @@ func labelOf(ua string) string {
 
 // uploadChunk is the ciphertext sent per upload request: twice the
 // library's default, for half the requests (each a fetch with its own
-// overhead, and each counted by the server's per-address rate limit: a
-// 1 GiB upload stays within its burst). Not larger: the server reads a
+// overhead). The server charges chunks of 1 MiB or more by their bytes,
+// not as requests of its per-address limit, so an upload of any size is
+// not cut off by that limit (SPEC part 70). Not larger: the server reads a
 // stored chunk whole for each small read of a download (see the report in
 // wasm/README.md), so larger chunks make downloads slower.
 const uploadChunk = 2 << 20
