@@ -128,23 +128,48 @@ type UnlockWrap struct {
 	Wrap     []byte     `json:"wrap"`
 }
 
-// DeviceVerification says a code was sent to confirm a new device.
+// DeviceVerification says how to confirm a sign-in that proved the
+// password or passkey. From a new browser, a code was e-mailed (SentTo).
+// From a browser that named one of the account's trusted devices, the
+// browser proves it holds that device's identity instead: DeviceChallenge
+// is an age file to the device's recipient, and its plaintext, sent back as
+// DeviceVerifyRequest.Proof, confirms the sign-in. A device id alone,
+// which is no secret, never skips the code.
 type DeviceVerification struct {
 	VerificationID string `json:"verificationId"`
-	// SentTo is the e-mail address with most of it masked ("a•••@e•••.com").
-	SentTo    string    `json:"sentTo"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	// SentTo is the e-mail address with most of it masked ("a•••@e•••.com");
+	// empty for a device challenge.
+	SentTo string `json:"sentTo"`
+	// DeviceChallenge, at most MaxDeviceChallenge bytes, is set when the
+	// login came from a trusted device.
+	DeviceChallenge []byte    `json:"deviceChallenge,omitempty"`
+	ExpiresAt       time.Time `json:"expiresAt"`
 }
 
-// DeviceVerifyRequest confirms a new device with the e-mailed code. Wrong
-// codes count against the verification (CodeAuthFailed, then CodeLocked).
+// DeviceVerifyRequest confirms a sign-in with the e-mailed code, or with the
+// Proof of a trusted device (DeviceProofSize bytes, the plaintext of its
+// DeviceChallenge): exactly one of the two. Wrong codes and proofs count
+// against the verification (CodeAuthFailed, then CodeLocked).
 type DeviceVerifyRequest struct {
 	VerificationID string `json:"verificationId"`
-	Code           string `json:"code"`
+	Code           string `json:"code,omitempty"`
+	Proof          []byte `json:"proof,omitempty"`
 }
 
 func (r *DeviceVerifyRequest) Validate() error {
-	return first(needID("verificationId", r.VerificationID), needDigits("code", r.Code, MinCodeLength, MaxCodeLength))
+	if err := needID("verificationId", r.VerificationID); err != nil {
+		return err
+	}
+	if len(r.Proof) == 0 {
+		return needDigits("code", r.Code, MinCodeLength, MaxCodeLength)
+	}
+	if r.Code != "" {
+		return Errorf(CodeBadRequest, "give either code or proof, not both")
+	}
+	if len(r.Proof) != DeviceProofSize {
+		return Errorf(CodeBadRequest, "proof must be %d bytes", DeviceProofSize)
+	}
+	return nil
 }
 
 // DeviceVerifyResendRequest asks for a new code (rate limited); the reply is

@@ -55,6 +55,15 @@ const (
 	MinCodeLength = 6
 	MaxCodeLength = 10
 
+	// DeviceProofSize is the size of a trusted device's proof: the 32
+	// random bytes its DeviceChallenge holds (a keys.SymmetricKey wrapped
+	// with keys.WrapKey to the device's recipient).
+	DeviceProofSize = 32
+
+	// MaxDeviceChallenge is the largest DeviceChallenge, in bytes: an age
+	// file of DeviceProofSize bytes to one X25519 recipient is about 250.
+	MaxDeviceChallenge = 1 << 10
+
 	// PINLength is the length of a signer PIN: exactly six ASCII digits
 	// (keys/link.PINLength).
 	PINLength = 6

@@ -125,6 +125,20 @@ func goodRequests() map[string]protocol.Request {
 }
 
 // badRequests are bodies that MUST fail, each with its code.
+// alternativeRequests are valid examples of a second shape a route takes.
+func alternativeRequests() map[string]struct {
+	route, comment string
+	req            protocol.Request
+} {
+	return map[string]struct {
+		route, comment string
+		req            protocol.Request
+	}{
+		"auth.device.verify-proof": {"auth.device.verify", "with a trusted device's proof instead of a code",
+			&protocol.DeviceVerifyRequest{VerificationID: "ver-1", Proof: bytes.Repeat([]byte{0x5a}, protocol.DeviceProofSize)}},
+	}
+}
+
 var badRequests = []struct {
 	name, route, comment string
 	body, raw            string
@@ -142,6 +156,10 @@ var badRequests = []struct {
 	{"opaque-too-large", "auth.login.start", "a KE1 over MaxOPAQUEMessage (4097 bytes)", `{"email":"alice@example.com","ke1":"` + b64(4097) + `"}`, "", protocol.CodeTooLarge},
 	{"code-not-digits", "auth.device.verify", "a verification code with a letter", `{"verificationId":"ver-1","code":"12345a"}`, "", protocol.CodeBadRequest},
 	{"code-too-short", "auth.device.verify", "a five-digit verification code", `{"verificationId":"ver-1","code":"12345"}`, "", protocol.CodeBadRequest},
+	{"device-code-and-proof", "auth.device.verify", "both a code and a device proof", `{"verificationId":"ver-1","code":"123456","proof":"` + b64(32) + `"}`, "", protocol.CodeBadRequest},
+	{"device-proof-short", "auth.device.verify", "a device proof of 31 bytes", `{"verificationId":"ver-1","proof":"` + b64(31) + `"}`, "", protocol.CodeBadRequest},
+	{"device-proof-long", "auth.device.verify", "a device proof of 33 bytes", `{"verificationId":"ver-1","proof":"` + b64(33) + `"}`, "", protocol.CodeBadRequest},
+	{"device-neither", "auth.device.verify", "neither a code nor a device proof", `{"verificationId":"ver-1"}`, "", protocol.CodeBadRequest},
 	{"id-with-slash", "auth.device.verify", "an id outside [A-Za-z0-9_-]", `{"verificationId":"../x","code":"123456"}`, "", protocol.CodeBadRequest},
 	{"id-too-long", "auth.device.verify", "an id of 65 characters", `{"verificationId":"` + repeat("a", 65) + `","code":"123456"}`, "", protocol.CodeBadRequest},
 	{"webauthn-not-object", "auth.passkey.finish", "a WebAuthn assertion that is a string, not an object", `{"ceremonyId":"cer-1","assertion":"e30"}`, "", protocol.CodeBadRequest},
@@ -203,6 +221,14 @@ func buildAPIVectors(t *testing.T) map[string]apiVector {
 		}
 		r := routeByName(t, name)
 		vs[name] = apiVector{Comment: "a valid " + r.RequestType() + " for " + r.Method + " " + r.Path, Route: name, Body: body}
+	}
+	for name, a := range alternativeRequests() {
+		body, err := protocol.EncodeJSON(a.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := routeByName(t, a.route)
+		vs[name] = apiVector{Comment: "a valid " + r.RequestType() + " for " + r.Method + " " + r.Path + ", " + a.comment, Route: a.route, Body: body}
 	}
 	for _, b := range badRequests {
 		v := apiVector{Comment: b.comment, Route: b.route, Error: b.code}

@@ -122,8 +122,44 @@ func (u *user) checkUnlock(b *protocol.UnlockBundle) {
 	}
 }
 
-// startLogin runs KE1/KE2 and returns the finish request.
+// proveDevice answers the device challenge of a login from u's trusted
+// device with the key it holds, as the browser does, and returns the
+// login's response.
+func (u *user) proveDevice(lr *protocol.LoginResponse) (protocol.LoginResponse, *response) {
+	s := u.s
+	s.t.Helper()
+	v := lr.Verification
+	if lr.Session != nil || v == nil || len(v.DeviceChallenge) == 0 || v.SentTo != "" {
+		s.t.Fatalf("a login from the trusted device got no device challenge alone: %+v", lr)
+	}
+	k, err := keys.UnwrapKey(v.DeviceChallenge, u.device.Age())
+	if err != nil {
+		s.t.Fatalf("the device challenge does not open with the device's identity: %v", err)
+	}
+	var out protocol.LoginResponse
+	r := s.call("POST", "/auth/device-verification", "", &protocol.DeviceVerifyRequest{VerificationID: v.VerificationID, Proof: k.Bytes()}, &out)
+	return out, r
+}
+
+// login runs KE1/KE2/KE3, from u's trusted device if deviceID is its id
+// (answering the device's challenge), and returns the login's response.
 func (u *user) login(password []byte, deviceID string) (*protocol.LoginResponse, *response) {
+	u.s.t.Helper()
+	lr, r := u.loginNamingDevice(password, deviceID)
+	if lr != nil && deviceID != "" && deviceID == u.deviceID {
+		// As the browser holding the device does.
+		proved, r := u.proveDevice(lr)
+		if r.status != 200 {
+			return nil, r
+		}
+		return &proved, r
+	}
+	return lr, r
+}
+
+// loginNamingDevice runs KE1/KE2/KE3 naming deviceID, and returns the
+// server's answer to KE3 (from a named device: its challenge, unanswered).
+func (u *user) loginNamingDevice(password []byte, deviceID string) (*protocol.LoginResponse, *response) {
 	s := u.s
 	s.t.Helper()
 	cl, ke1, err := opaque.StartLogin(password)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/account"
 	"vellum.dev/vellum/keys/opaque"
 	"vellum.dev/vellum/protocol"
@@ -23,12 +24,16 @@ const (
 	signUpCodeTTL = 15 * time.Minute
 	deviceCodeTTL = 10 * time.Minute
 	maxResends    = 5
+	// deviceProofTTL is how long a trusted device has to answer its
+	// challenge: the browser answers at once, with no one typing.
+	deviceProofTTL = 2 * time.Minute
 )
 
 // Code purposes, bound into each code's MAC.
 const (
-	purposeSignUp = "sign-up"
-	purposeDevice = "device"
+	purposeSignUp      = "sign-up"
+	purposeDevice      = "device"
+	purposeDeviceProof = "device-proof"
 )
 
 func (a *API) authHandlers() map[string]handler {
@@ -340,28 +345,18 @@ func (a *API) loginFinish(c *call) (any, error) {
 	return a.afterLogin(c, acct, r.DeviceID, store.VerifyPassword, store.ID{})
 }
 
-// afterLogin ends a login that proved the account's password or passkey:
-// from a trusted device it issues the session at once; from any other
-// browser it e-mails a code first (DeviceVerifyRequest).
+// afterLogin ends a login that proved the account's password or passkey
+// with a second step: a login naming one of the account's trusted devices
+// is sent a challenge that only that device's identity opens; any other is
+// e-mailed a code. Both are answered with DeviceVerifyRequest. A device id
+// is no secret (it is in sessions and audit events), so naming one is never
+// enough.
 func (a *API) afterLogin(c *call, acct *store.Account, deviceID string, method store.VerificationMethod, passkey store.ID) (any, error) {
-	if deviceID != "" {
-		if did, err := store.ParseID(deviceID); err == nil {
-			if d, err := a.st.Device(acct.ID, did); err == nil {
-				err := a.st.Update(func(tx *store.Tx) error {
-					d.LastUsed = c.now
-					if err := tx.PutDevice(d); err != nil {
-						return err
-					}
-					return c.eventAllTenants(tx, acct.ID, audit.KindLogin, d.ID)
-				})
-				if err != nil {
-					return nil, err
-				}
-				return a.loginResponse(acct, d.ID, passkey)
-			}
-		}
+	vr := &store.Verification{ID: store.NewID(), Account: acct.ID, Method: method, Passkey: passkey, Created: c.now}
+	if d := a.namedDevice(acct.ID, deviceID); d != nil {
+		return a.deviceChallenge(vr, d, c.now)
 	}
-	vr := &store.Verification{ID: store.NewID(), Account: acct.ID, Method: method, Passkey: passkey, Created: c.now, Expires: c.now.Add(deviceCodeTTL)}
+	vr.Expires = c.now.Add(deviceCodeTTL)
 	code := newCode()
 	vr.CodeMAC = a.secrets.codeMAC(purposeDevice, vr.ID, code)
 	if err := a.st.Update(func(tx *store.Tx) error { return tx.PutVerification(vr) }); err != nil {
@@ -372,6 +367,51 @@ func (a *API) afterLogin(c *call, acct *store.Account, deviceID string, method s
 	}
 	return &protocol.LoginResponse{Verification: &protocol.DeviceVerification{
 		VerificationID: vr.ID.String(), SentTo: maskEmail(acct.Email), ExpiresAt: vr.Expires,
+	}}, nil
+}
+
+// namedDevice returns the account's trusted device that deviceID names, or
+// nil for none, a malformed id or another account's device.
+func (a *API) namedDevice(account store.ID, deviceID string) *store.Device {
+	if deviceID == "" {
+		return nil
+	}
+	did, err := store.ParseID(deviceID)
+	if err != nil {
+		return nil
+	}
+	d, err := a.st.Device(account, did)
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// deviceChallenge stores vr as the verification of a login from device d
+// and answers with its challenge: a fresh 32-byte key wrapped to the
+// device's recipient (keys.WrapKey, an age file), which the browser
+// unwraps and returns as its proof. Only the key's MAC is kept.
+func (a *API) deviceChallenge(vr *store.Verification, d *store.Device, now time.Time) (any, error) {
+	to, err := keys.ParseRecipient(d.Recipient)
+	if err != nil {
+		return nil, fmt.Errorf("api: the stored recipient of device %s: %w", d.ID, err)
+	}
+	proof := keys.NewSymmetricKey()
+	defer proof.Destroy()
+	challenge, err := keys.WrapKey(proof, to.Age())
+	if err != nil {
+		return nil, err
+	}
+	pb := proof.Bytes()
+	defer clear(pb)
+	vr.Device = d.ID
+	vr.Expires = now.Add(deviceProofTTL)
+	vr.CodeMAC = a.secrets.codeMAC(purposeDeviceProof, vr.ID, b64url.EncodeToString(pb))
+	if err := a.st.Update(func(tx *store.Tx) error { return tx.PutVerification(vr) }); err != nil {
+		return nil, err
+	}
+	return &protocol.LoginResponse{Verification: &protocol.DeviceVerification{
+		VerificationID: vr.ID.String(), DeviceChallenge: challenge, ExpiresAt: vr.Expires,
 	}}, nil
 }
 
@@ -395,13 +435,25 @@ func (a *API) verification(s string) (*store.Verification, error) {
 	return vr, nil
 }
 
+// deviceVerify confirms a sign-in with the e-mailed code, or, for a login
+// from a trusted device, with the device's proof; wrong ones count toward
+// the verification's lock-out alike.
 func (a *API) deviceVerify(c *call) (any, error) {
 	r := c.req.(*protocol.DeviceVerifyRequest)
 	vr, err := a.verification(r.VerificationID)
 	if err != nil {
 		return nil, err
 	}
-	err = a.checkCode("code/device/"+vr.ID.String(), purposeDevice, vr.ID, r.Code, vr.CodeMAC, vr.Expires, c.now)
+	purpose, given := purposeDevice, r.Code
+	switch fromDevice := !vr.Device.IsZero(); {
+	case fromDevice && len(r.Proof) == 0:
+		return nil, protocol.Errorf(protocol.CodeBadRequest, "this sign-in is confirmed by the trusted device's proof, not by a code")
+	case !fromDevice && len(r.Proof) > 0:
+		return nil, protocol.Errorf(protocol.CodeBadRequest, "this sign-in is confirmed by the code e-mailed to the account")
+	case fromDevice:
+		purpose, given = purposeDeviceProof, b64url.EncodeToString(r.Proof)
+	}
+	err = a.checkCode("code/device/"+vr.ID.String(), purpose, vr.ID, given, vr.CodeMAC, vr.Expires, c.now)
 	var locked *ratelimit.LockedError
 	if errors.As(err, &locked) {
 		if uerr := a.st.Update(func(tx *store.Tx) error { return c.eventAllTenants(tx, vr.Account, audit.KindLockedOut) }); uerr != nil {
@@ -415,20 +467,39 @@ func (a *API) deviceVerify(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var device *store.Device
+	if !vr.Device.IsZero() {
+		// Removed since the challenge: its wrap is gone, and so is its trust.
+		if device, err = a.st.Device(acct.ID, vr.Device); errors.Is(err, store.ErrNotFound) {
+			return nil, protocol.Errorf(protocol.CodeAuthFailed, "this device is no longer trusted; sign in again")
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	err = a.st.Update(func(tx *store.Tx) error {
 		if err := tx.DeleteVerification(vr.ID); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, acct.ID, audit.KindLogin)
+		if device == nil {
+			return c.eventAllTenants(tx, acct.ID, audit.KindLogin)
+		}
+		device.LastUsed = c.now
+		if err := tx.PutDevice(device); err != nil {
+			return err
+		}
+		return c.eventAllTenants(tx, acct.ID, audit.KindLogin, device.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	var passkey store.ID
+	var passkey, deviceID store.ID
 	if vr.Method == store.VerifyPasskey {
 		passkey = vr.Passkey
 	}
-	return a.loginResponse(acct, store.ID{}, passkey)
+	if device != nil {
+		deviceID = device.ID
+	}
+	return a.loginResponse(acct, deviceID, passkey)
 }
 
 func (a *API) deviceResend(c *call) (any, error) {
@@ -436,6 +507,9 @@ func (a *API) deviceResend(c *call) (any, error) {
 	vr, err := a.verification(r.VerificationID)
 	if err != nil {
 		return nil, err
+	}
+	if !vr.Device.IsZero() {
+		return nil, conflict("this sign-in is confirmed by the trusted device; no code is sent")
 	}
 	if err := c.take(a.limits.PerAccount, "resend/"+vr.ID.String()); err != nil {
 		return nil, err

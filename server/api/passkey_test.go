@@ -187,8 +187,9 @@ func TestPasskeys(t *testing.T) {
 	s.must("POST", "/auth/passkey/start", "", &protocol.PasskeyLoginStartRequest{Email: u.email}, &cer)
 	var lr protocol.LoginResponse
 	s.must("POST", "/auth/passkey/finish", "", &protocol.PasskeyLoginFinishRequest{CeremonyID: cer.CeremonyID, Assertion: auth.get(cer.Options), DeviceID: u.deviceID}, &lr)
-	if lr.Session == nil {
-		t.Fatalf("passkey login: %+v", lr)
+	lr, r := u.proveDevice(&lr)
+	if r.status != 200 || lr.Session == nil {
+		t.Fatalf("passkey login: %d %+v", r.status, lr)
 	}
 	unlock(&lr)
 

@@ -100,6 +100,10 @@ type Verification struct {
 	Resends uint32             `cbor:"7,keyasint"`
 	// Passkey is the passkey of a passkey login.
 	Passkey ID `cbor:"8,keyasint"`
+	// Device, if not zero, is the trusted device the login named: the
+	// sign-in is confirmed by the device's proof (CodeMAC is the MAC of
+	// the challenge it was sent), never by an e-mailed code.
+	Device ID `cbor:"9,keyasint,omitempty"`
 }
 
 // PutVerification stores (or replaces, after a resend) a verification.

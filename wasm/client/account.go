@@ -198,6 +198,20 @@ type pendingLogin struct {
 // If the login works but nothing unlocks the keyring, the session stays and
 // Login returns ErrLocked: use UnlockWithRecoveryCode.
 func (c *Client) Login(ctx context.Context, email, password string) error {
+	err := c.login(ctx, email, password)
+	if errors.Is(err, errDeviceNotRecognized) {
+		// This browser's device identity is not the one the server holds
+		// for its id (a replaced or damaged store): forget it and sign in
+		// as a new browser, confirmed by an e-mailed code.
+		if derr := c.devices.DeleteDevice(ctx, email); derr != nil {
+			return fmt.Errorf("client: forgetting this browser's device: %w", derr)
+		}
+		err = c.login(ctx, email, password)
+	}
+	return err
+}
+
+func (c *Client) login(ctx context.Context, email, password string) error {
 	if !protocol.ValidEmail(email) {
 		return protocol.Errorf(protocol.CodeBadRequest, "email is not an e-mail address")
 	}
@@ -325,6 +339,13 @@ func (c *Client) trustDevice(ctx context.Context, email string) error {
 // finishLogin installs the session of a login response and unlocks the
 // keyring with what sec holds.
 func (c *Client) finishLogin(ctx context.Context, resp *protocol.LoginResponse, email string, sec *unlockSecrets) error {
+	if v := resp.Verification; resp.Session == nil && v != nil && len(v.DeviceChallenge) > 0 {
+		next, err := c.proveDevice(ctx, v, sec.device)
+		if err != nil {
+			return err
+		}
+		resp = next
+	}
 	if resp.Session == nil {
 		if v := resp.Verification; v != nil {
 			c.mu.Lock()
@@ -384,6 +405,37 @@ func (c *Client) finishLogin(ctx context.Context, resp *protocol.LoginResponse, 
 	s.ak, s.keyring = ak, kr
 	c.mu.Unlock()
 	return nil
+}
+
+// errDeviceNotRecognized: the server's device challenge does not open with
+// this browser's device identity.
+var errDeviceNotRecognized = errors.New("client: the trusted device's challenge does not open with this browser's device key")
+
+// proveDevice answers the challenge the server sends a login that named
+// this browser's trusted device: the key inside, which only the device's
+// identity unwraps, confirms the sign-in in place of an e-mailed code.
+func (c *Client) proveDevice(ctx context.Context, v *protocol.DeviceVerification, d *Device) (*protocol.LoginResponse, error) {
+	if d == nil || d.Identity == nil {
+		return nil, fmt.Errorf("client: login: %w: a device challenge for a login that named no device", ErrBadResponse)
+	}
+	if len(v.DeviceChallenge) > protocol.MaxDeviceChallenge {
+		return nil, fmt.Errorf("client: login: %w: a device challenge of %d bytes", ErrBadResponse, len(v.DeviceChallenge))
+	}
+	k, err := keys.UnwrapKey(v.DeviceChallenge, d.Identity.Age())
+	if err != nil {
+		return nil, errDeviceNotRecognized
+	}
+	proof := k.Bytes()
+	k.Destroy()
+	defer clear(proof)
+	var resp protocol.LoginResponse
+	if err := c.do(ctx, call(rDeviceVerify).with(&protocol.DeviceVerifyRequest{VerificationID: v.VerificationID, Proof: proof}), &resp); err != nil {
+		return nil, err
+	}
+	if resp.Session == nil {
+		return nil, fmt.Errorf("client: login: %w: no session for the device's proof", ErrBadResponse)
+	}
+	return &resp, nil
 }
 
 // unlockFromBundle opens the account key with the first wrap sec can open:

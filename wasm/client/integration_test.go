@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/opaque"
 	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/server/api"
@@ -241,6 +242,54 @@ func TestIntegrationAccount(t *testing.T) {
 	}
 	if _, err := c1.Tenants(ctx); protocol.CodeOf(err) != protocol.CodeUnauthenticated {
 		t.Errorf("after logout everywhere: %v, want unauthenticated", err)
+	}
+}
+
+// TestIntegrationDeviceProof: a login from a trusted device is confirmed by
+// the device's key (the server's challenge, answered inside Login); a
+// browser whose stored device key is not the one the server holds for its
+// id forgets it and signs in as a new browser, with an e-mailed code.
+func TestIntegrationDeviceProof(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	const email, password = "dora@example.com", "correct horse battery staple"
+	devices := client.NewMemoryDeviceStore()
+	c := s.client(t, client.WithDeviceStore(devices))
+	s.register(t, c, email, password)
+	if err := c.Logout(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	sent := len(s.notices.Notices())
+	if err := c.Login(ctx, email, password); err != nil || !c.Unlocked() {
+		t.Fatalf("login on the trusted device: %v", err)
+	}
+	if n := len(s.notices.Notices()); n != sent {
+		t.Fatalf("a login on the trusted device sent %d notices", n-sent)
+	}
+	if err := c.Logout(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+
+	// The same device id with another key: the id alone does not sign in.
+	d, err := devices.LoadDevice(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := devices.SaveDevice(ctx, email, &client.Device{ID: d.ID, Identity: keys.NewIdentity()}); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Login(ctx, email, password)
+	if !errors.Is(err, client.ErrDeviceVerificationNeeded) {
+		t.Fatalf("login with another key under the device's id: %v, want ErrDeviceVerificationNeeded", err)
+	}
+	if _, err := devices.LoadDevice(ctx, email); !errors.Is(err, client.ErrNoDevice) {
+		t.Fatalf("the unrecognized device was kept: %v", err)
+	}
+	if err := c.VerifyDevice(ctx, s.code(t, email)); err != nil || !c.Unlocked() {
+		t.Fatalf("device code: %v", err)
+	}
+	if nd, err := devices.LoadDevice(ctx, email); err != nil || nd.ID == d.ID {
+		t.Fatalf("after the code, the browser is trusted as a new device: %+v %v", nd, err)
 	}
 }
 
