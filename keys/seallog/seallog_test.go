@@ -294,7 +294,14 @@ func TestSignerKeyIsSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := string(k.MarshalSecret())
-	seedPart := secret[strings.LastIndex(secret, "+")+1:]
+	// PRIVATE+KEY+<origin>+<hash>+<key data>: the key data is base64 and
+	// may hold a "+" itself, so it is all that follows the fourth one
+	// (the text after the last "+" can be one letter of "[REDACTED]").
+	fields := strings.SplitN(secret, "+", 5)
+	if len(fields) != 5 || len(fields[4]) < 40 {
+		t.Fatalf("secret key of %d fields", len(fields))
+	}
+	seedPart := fields[4]
 	for _, s := range []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s %x", k, k, k, k, k), fmt.Sprint(*k)} {
 		if strings.Contains(s, seedPart) || !strings.Contains(s, "[REDACTED]") {
 			t.Errorf("key printed as %q", s)
