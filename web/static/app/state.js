@@ -41,8 +41,10 @@ export async function loadCompanies(force = false) {
 
 // company returns the company with its name and this account's role.
 export async function company(tid) {
-  const list = await loadCompanies();
-  let c = list.find((t) => t.id === tid);
+  let c = (await loadCompanies()).find((t) => t.id === tid);
+  // Not in the list loaded before: joined since? Load it again now, since
+  // the sidebar is drawn from it once this page is shown.
+  if (!c) c = (await loadCompanies(true)).find((t) => t.id === tid);
   if (!c) {
     try {
       c = await vellum.tenant(tid); // fails with forbidden/not_found for a stranger
@@ -50,7 +52,6 @@ export async function company(tid) {
       e.context = "company"; // the failure is about the company, not the page's object
       throw e;
     }
-    state.companies = null;
   }
   return c;
 }
