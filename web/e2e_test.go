@@ -192,6 +192,24 @@ func TestProduct(t *testing.T) {
 	alice.wait(`#doc-grants li`)
 	alice.screenshot("14-document")
 
+	// Bob, who holds none of the company's folders, finds it under
+	// "Shared with you" on the company's page and opens it from there.
+	bob.route("/c/" + tid)
+	sharedRow := fmt.Sprintf(`#shared-table tr[data-id=%q]`, doc)
+	bob.wait(sharedRow)
+	if name := bob.text(sharedRow + " th"); name != "Q3 board deck.bin" {
+		t.Errorf("Bob's shared document is named %q", name)
+	}
+	// The company Bob joined since his list of companies was loaded has
+	// its sidebar on this first page of it.
+	bob.wait("#sidebar #nav-files")
+	bob.screenshot("14b-shared-with-bob")
+	bob.click(sharedRow + " th a")
+	bob.wait("#download-doc")
+	if r := bob.currentRoute(); r != "/c/"+tid+"/d/"+doc {
+		t.Errorf("the shared document's link opened %s", r)
+	}
+
 	// Bob downloads it: the bytes match.
 	bob.route("/c/" + tid + "/d/" + doc)
 	bob.wait("#download-doc")

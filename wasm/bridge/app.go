@@ -672,6 +672,19 @@ func (a *app) register(def func(name string, fn func(args argv) (runner, error))
 			return documentsJS(ds), nil
 		}, nil
 	})
+	def("sharedWithMe", func(args argv) (runner, error) {
+		tid, err := args.id(0, "tenant id")
+		if err != nil {
+			return nil, err
+		}
+		return func() (any, error) {
+			ds, err := a.c.SharedWithMe(bg, tid)
+			if err != nil {
+				return nil, err
+			}
+			return documentsJS(ds), nil
+		}, nil
+	})
 	def("document", func(args argv) (runner, error) {
 		tid, err := args.id(0, "tenant id")
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -527,6 +528,72 @@ func download(t *testing.T, c *client.Client, tid, docID string, version uint32)
 		t.Fatalf("reading %s: %v", docID, err)
 	}
 	return b
+}
+
+// TestIntegrationSharedWithMe: a document shared one by one is listed for
+// its grantee, named, though the grantee cannot open its folder; a folder's
+// share lists nothing there; a deleted document leaves the list.
+func TestIntegrationSharedWithMe(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	alice, bob, tid := twoMembers(t, s)
+	shared := func(c *client.Client) []string {
+		t.Helper()
+		ds, err := c.SharedWithMe(ctx, tid)
+		if err != nil {
+			t.Fatalf("shared with me: %v", err)
+		}
+		var names []string
+		for _, d := range ds {
+			if d.Err != nil {
+				t.Fatalf("shared document %s: %v", d.ID, d.Err)
+			}
+			names = append(names, d.Name)
+		}
+		return names
+	}
+	private, err := alice.CreateFolder(ctx, tid, "", "Board")
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := alice.CreateFolder(ctx, tid, "", "Team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	minutes := upload(t, alice, tid, private.ID, "minutes.txt", []byte("the board met"))
+	budget := upload(t, alice, tid, private.ID, "budget.csv", []byte("a,b\n1,2\n"))
+	upload(t, alice, tid, team.ID, "roster.txt", []byte("alice, bob"))
+	if got := shared(bob); len(got) != 0 {
+		t.Fatalf("before any share bob sees %q", got)
+	}
+	if _, err := alice.Share(ctx, tid, client.FolderObject(team.ID), bob.AccountID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Share(ctx, tid, client.DocumentObject(minutes.ID), bob.AccountID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Share(ctx, tid, client.DocumentObject(budget.ID), bob.AccountID()); err != nil {
+		t.Fatal(err)
+	}
+	// (Newest first; the two may share a timestamp, so compare as a set.)
+	if got := shared(bob); len(got) != 2 || !slices.Contains(got, "budget.csv") || !slices.Contains(got, "minutes.txt") {
+		t.Fatalf("bob's shared documents %q, want budget.csv and minutes.txt", got)
+	}
+	if _, err := bob.ListDocuments(ctx, tid, private.ID); err == nil {
+		t.Fatal("bob lists the folder he was not given")
+	}
+	if b := download(t, bob, tid, minutes.ID, 0); string(b) != "the board met" {
+		t.Fatalf("bob downloads %q", b)
+	}
+	if got := shared(alice); len(got) != 0 {
+		t.Fatalf("alice, who shared nothing with herself, sees %q", got)
+	}
+	if err := alice.DeleteDocument(ctx, tid, budget.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := shared(bob); len(got) != 1 || got[0] != "minutes.txt" {
+		t.Fatalf("after a deletion bob sees %q", got)
+	}
 }
 
 // TestIntegrationLifecycle goes through the rest of the client against the

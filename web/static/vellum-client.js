@@ -381,6 +381,8 @@ export class VellumClient {
   rewrapFolder(tenantId, folderId) { return this.call("rewrapFolder", [tenantId, folderId]); }
 
   documents(tenantId, folderId) { return this.call("documents", [tenantId, folderId]); }
+  // sharedWithMe: the documents granted to this account one by one, newest first.
+  sharedWithMe(tenantId) { return this.call("sharedWithMe", [tenantId]); }
   document(tenantId, documentId) { return this.call("document", [tenantId, documentId]); }
   versions(tenantId, documentId) { return this.call("versions", [tenantId, documentId]); }
   deleteDocument(tenantId, documentId) { return this.call("deleteDocument", [tenantId, documentId]); }

@@ -46,7 +46,7 @@ const APP_OPS = new Set([
   "tenants", "tenant", "createTenant", "membership", "invite", "invites", "revokeInvite",
   "acceptInvite", "addMember", "changeRole", "removeMember",
   "folders", "folder", "createFolder", "renameFolder", "deleteFolder", "rewrapFolder",
-  "documents", "document", "versions", "deleteDocument", "renameDocument", "moveDocument",
+  "documents", "sharedWithMe", "document", "versions", "deleteDocument", "renameDocument", "moveDocument",
   "upload", "uploadVersion", "download",
   "share", "grants", "revoke", "requestAccess", "pendingRequests", "approve", "deny",
   "auditLog", "cancel", "benchInside",

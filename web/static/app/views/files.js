@@ -36,9 +36,27 @@ function folderList(tid, folders) {
     h("span", { class: "muted small" }, when(f.updatedAt)))));
 }
 
+// sharedList shows the documents shared with this account one by one: a
+// member given a document but not its folder finds it nowhere else.
+function sharedList(tid, docs) {
+  const rows = docs.map((d) => h("tr", { dataset: { name: d.locked ? "" : d.name, id: d.id } },
+    h("th", { scope: "row" }, h("a", { href: docHref(tid, d.id) }, d.locked ? "🔒 Locked document" : d.name)),
+    h("td", null, d.locked ? "" : bytes(d.size)),
+    h("td", null, when(d.updatedAt)),
+    h("td", { class: "row-actions" }, d.locked ? null
+      : h("button", { type: "button", class: "secondary small download", onclick: () => transfers.download({ tid, doc: d }), "aria-label": `Download ${d.name}` }, "Download"))));
+  return h("section", { class: "panel", "aria-labelledby": "shared-heading", id: "shared-with-me" },
+    h("h2", { id: "shared-heading" }, "Shared with you"),
+    h("div", { class: "table-wrap" }, h("table", { class: "docs", id: "shared-table" },
+      h("caption", { class: "visually-hidden" }, "Documents shared with you one by one"),
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Size"), h("th", { scope: "col" }, "Modified"),
+        h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
+      h("tbody", null, rows))));
+}
+
 export async function root({ tid }) {
   const c = await company(tid);
-  const folders = await vellum.folders(tid, "");
+  const [folders, shared] = await Promise.all([vellum.folders(tid, ""), vellum.sharedWithMe(tid)]);
   const toolbar = h("div", { class: "toolbar" },
     h("button", { type: "button", class: "primary", id: "new-folder", onclick: () => newFolder(tid, "") }, "New folder"));
   return [...page(`${c.name || "Company"} · Files`), toolbar,
@@ -46,7 +64,10 @@ export async function root({ tid }) {
       ? h("section", { class: "panel", "aria-label": "Folders" }, folderList(tid, folders))
       : emptyState(isAdmin(c)
         ? "No folders yet. Create one, then drag files onto it to upload them."
-        : "No folder is shared with you yet. Ask a colleague to share one, or open a link they sent you."),
+        : shared.length
+          ? "No folder is shared with you yet; the documents below are."
+          : "No folder is shared with you yet. Ask a colleague to share one, or open a link they sent you."),
+    shared.length ? sharedList(tid, shared) : null,
   ];
 }
 
