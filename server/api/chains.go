@@ -10,6 +10,7 @@ import (
 
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/audit"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
@@ -116,7 +117,7 @@ func (e readErr) Error() string { return e.err.Error() }
 func (e readErr) Unwrap() error { return e.err }
 
 // event appends an audit event to tenant's chain in tx, as the caller.
-func (c *call) event(tx *store.Tx, tenant store.ID, kind audit.Kind, objects ...store.ID) error {
+func (c *call) event(tx *store.Tx, tenant store.ID, kind auditlog.Kind, objects ...store.ID) error {
 	var actor store.ID
 	if c.account != nil {
 		actor = c.account.ID
@@ -124,21 +125,21 @@ func (c *call) event(tx *store.Tx, tenant store.ID, kind audit.Kind, objects ...
 	return c.eventAs(tx, tenant, actor, kind, objects...)
 }
 
-func (c *call) eventAs(tx *store.Tx, tenant, actor store.ID, kind audit.Kind, objects ...store.ID) error {
-	objs := make([]store.ID, 0, len(objects))
+func (c *call) eventAs(tx *store.Tx, tenant, actor store.ID, kind auditlog.Kind, objects ...store.ID) error {
+	objs := make([]auditlog.ID, 0, len(objects))
 	for _, o := range objects {
 		if !o.IsZero() && len(objs) < protocol.MaxAuditObjects {
-			objs = append(objs, o)
+			objs = append(objs, auditlog.ID(o))
 		}
 	}
-	_, err := audit.Append(tx, &audit.Event{Tenant: tenant, Time: c.now, Kind: kind, Actor: actor, ActorIP: c.ip, Objects: objs})
+	_, err := audit.Append(tx, &auditlog.Event{Tenant: auditlog.ID(tenant), Time: c.now, Kind: kind, Actor: auditlog.ID(actor), ActorIP: c.ip, Objects: objs})
 	return err
 }
 
 // eventAllTenants appends an event about an account (a login, a revoked
 // session) to the audit log of every tenant the account belongs to, so
 // that each tenant's admins see it.
-func (c *call) eventAllTenants(tx *store.Tx, account store.ID, kind audit.Kind, objects ...store.ID) error {
+func (c *call) eventAllTenants(tx *store.Tx, account store.ID, kind auditlog.Kind, objects ...store.ID) error {
 	ts, err := tx.TenantsOf(account)
 	if err != nil {
 		return err

@@ -12,8 +12,7 @@ import (
 	"vellum.dev/vellum/keys/document"
 	"vellum.dev/vellum/keys/grant"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
-	"vellum.dev/vellum/server/store"
+	"vellum.dev/vellum/protocol/auditlog"
 )
 
 // beginVersion opens an upload of a new version of did under the same
@@ -204,8 +203,8 @@ func TestDocumentRenameAndMove(t *testing.T) {
 
 	// Both changes are in the audit chain, the move naming both folders.
 	r := s.raw("GET", protocol.APIPrefix+"/tenants/"+tid+"/audit/export", owner.access, "", nil)
-	tidID, _ := store.ParseID(tid)
-	if _, err := audit.VerifyExport(bytes.NewReader(r.body), tidID, nil); err != nil {
+	tidID, _ := auditlog.ParseID(tid)
+	if _, err := auditlog.VerifyExport(bytes.NewReader(r.body), tidID, nil); err != nil {
 		t.Fatal(err)
 	}
 	var sawRename, sawMove bool

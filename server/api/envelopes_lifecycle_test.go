@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/wasm/client"
 )
 
@@ -170,9 +170,9 @@ func TestEnvelopeLifecycle(t *testing.T) {
 	// The audit log has each decline with its signer as the actor (none
 	// for an outsider) and the cancellation with the sender's; refused
 	// attempts left nothing.
-	actors := map[audit.Kind][]string{}
+	actors := map[auditlog.Kind][]string{}
 	for _, e := range w.auditEvents(t) {
-		if e.Kind == audit.KindEnvelopeDeclined || e.Kind == audit.KindEnvelopeCancelled {
+		if e.Kind == auditlog.KindEnvelopeDeclined || e.Kind == auditlog.KindEnvelopeCancelled {
 			actor := "outsider"
 			if !e.Actor.IsZero() {
 				actor = e.Actor.String()
@@ -180,10 +180,10 @@ func TestEnvelopeLifecycle(t *testing.T) {
 			actors[e.Kind] = append(actors[e.Kind], actor)
 		}
 	}
-	if got := actors[audit.KindEnvelopeDeclined]; len(got) != 2 || got[0] != "outsider" || got[1] != w.bob.AccountID() {
+	if got := actors[auditlog.KindEnvelopeDeclined]; len(got) != 2 || got[0] != "outsider" || got[1] != w.bob.AccountID() {
 		t.Errorf("envelope_declined actors %v, want outsider then bob", got)
 	}
-	if got := actors[audit.KindEnvelopeCancelled]; len(got) != 1 || got[0] != w.alice.AccountID() {
+	if got := actors[auditlog.KindEnvelopeCancelled]; len(got) != 1 || got[0] != w.alice.AccountID() {
 		t.Errorf("envelope_cancelled actors %v, want alice once", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"vellum.dev/vellum/keys/link"
 	"vellum.dev/vellum/keys/seal"
 	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/audit"
 	"vellum.dev/vellum/server/store"
 	"vellum.dev/vellum/wasm/client"
@@ -117,15 +118,15 @@ func TestPINLockout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := map[audit.Kind]int{}
+	count := map[auditlog.Kind]int{}
 	for _, e := range entries {
 		count[e.Event.Kind]++
-		if e.Event.Kind == audit.KindPINFailed && (!e.Event.Actor.IsZero() || len(e.Event.Objects) != 2) {
+		if e.Event.Kind == auditlog.KindPINFailed && (!e.Event.Actor.IsZero() || len(e.Event.Objects) != 2) {
 			t.Errorf("pin_failed event %+v", e.Event)
 		}
 	}
-	if count[audit.KindPINFailed] != protocol.PINTries || count[audit.KindLinkLocked] != 1 {
-		t.Errorf("audit: %d pin_failed, %d link_locked", count[audit.KindPINFailed], count[audit.KindLinkLocked])
+	if count[auditlog.KindPINFailed] != protocol.PINTries || count[auditlog.KindLinkLocked] != 1 {
+		t.Errorf("audit: %d pin_failed, %d link_locked", count[auditlog.KindPINFailed], count[auditlog.KindLinkLocked])
 	}
 
 	// Emil's link: three wrong PINs, then the right one opens (the count
@@ -155,7 +156,7 @@ func TestPINLockout(t *testing.T) {
 	if r := s.call("GET", "/links/"+emil.EnvelopeID, emilOpen.SignerSession, nil, nil); codeOf(r) != protocol.CodeUnauthenticated {
 		t.Errorf("a session of the old link: %d %v", r.status, r.err)
 	}
-	if n := w.auditKinds(t)[audit.KindLinkReplaced]; n != 1 {
+	if n := w.auditKinds(t)[auditlog.KindLinkReplaced]; n != 1 {
 		t.Errorf("%d link_replaced events, want 1", n)
 	}
 	newPIN := w.pin(t, emilPhone)

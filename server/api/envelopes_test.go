@@ -20,6 +20,7 @@ import (
 	"vellum.dev/vellum/keys/link"
 	"vellum.dev/vellum/keys/seal"
 	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/audit"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
@@ -351,30 +352,30 @@ func runFlow(t *testing.T, w *esignWorld) *flowSecrets {
 	}
 
 	// The audit log records what happened.
-	if count := w.auditKinds(t); count[audit.KindEnvelopeSent] != 1 || count[audit.KindEnvelopeSigned] != 3 || count[audit.KindEnvelopeSealed] != 1 {
+	if count := w.auditKinds(t); count[auditlog.KindEnvelopeSent] != 1 || count[auditlog.KindEnvelopeSigned] != 3 || count[auditlog.KindEnvelopeSealed] != 1 {
 		t.Errorf("audit events %v", count)
 	}
 	return sec
 }
 
 // auditKinds counts the tenant's audit events by kind.
-func (w *esignWorld) auditKinds(t *testing.T) map[audit.Kind]int {
+func (w *esignWorld) auditKinds(t *testing.T) map[auditlog.Kind]int {
 	t.Helper()
-	count := map[audit.Kind]int{}
+	count := map[auditlog.Kind]int{}
 	for _, e := range w.auditEvents(t) {
 		count[e.Kind]++
 	}
 	return count
 }
 
-func (w *esignWorld) auditEvents(t *testing.T) []*audit.Event {
+func (w *esignWorld) auditEvents(t *testing.T) []*auditlog.Event {
 	t.Helper()
 	tid, _ := store.ParseID(w.tid)
 	entries, err := audit.Entries(w.s.store, tid, 1, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]*audit.Event, len(entries))
+	out := make([]*auditlog.Event, len(entries))
 	for i, e := range entries {
 		out[i] = e.Event
 	}

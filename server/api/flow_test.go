@@ -14,7 +14,7 @@ import (
 	"vellum.dev/vellum/keys/grant"
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -330,8 +330,8 @@ func TestDocumentFlow(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("export: %d %v", r.status, r.err)
 	}
-	tidID, _ := store.ParseID(tid)
-	head, err := audit.VerifyExport(bytes.NewReader(r.body), tidID, nil)
+	tidID, _ := auditlog.ParseID(tid)
+	head, err := auditlog.VerifyExport(bytes.NewReader(r.body), tidID, nil)
 	if err != nil {
 		t.Fatalf("exported chain does not verify: %v", err)
 	}
@@ -348,7 +348,7 @@ func TestDocumentFlow(t *testing.T) {
 	}
 	// Altering one exported line is caught.
 	altered := bytes.Replace(r.body, []byte(`"kind":"document_downloaded"`), []byte(`"kind":"document_uploaded"`), 1)
-	if _, err := audit.VerifyExport(bytes.NewReader(altered), tidID, nil); err == nil {
+	if _, err := auditlog.VerifyExport(bytes.NewReader(altered), tidID, nil); err == nil {
 		t.Error("an altered export verifies")
 	}
 	// The paged list carries the same chain.

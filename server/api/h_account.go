@@ -9,7 +9,7 @@ import (
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/keys/opaque"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -230,7 +230,7 @@ func (a *API) passwordFinish(c *call) (any, error) {
 		if err := tx.DeleteRegistration(id); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, acct.ID, audit.KindSessionsRevoked)
+		return c.eventAllTenants(tx, acct.ID, auditlog.KindSessionsRevoked)
 	})
 }
 
@@ -413,7 +413,7 @@ func (a *API) devicesAdd(c *call) (any, error) {
 		if dev, method, err = putDevice(tx, c.account.ID, r, c.now); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, c.account.ID, audit.KindDeviceAdded, dev)
+		return c.eventAllTenants(tx, c.account.ID, auditlog.KindDeviceAdded, dev)
 	})
 	if err != nil {
 		return nil, err
@@ -446,10 +446,10 @@ func (a *API) devicesDelete(c *call) (any, error) {
 		if _, err := tx.BumpEpoch(c.account.ID); err != nil {
 			return err
 		}
-		if err := c.eventAllTenants(tx, c.account.ID, audit.KindDeviceRemoved, id); err != nil {
+		if err := c.eventAllTenants(tx, c.account.ID, auditlog.KindDeviceRemoved, id); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, c.account.ID, audit.KindSessionsRevoked)
+		return c.eventAllTenants(tx, c.account.ID, auditlog.KindSessionsRevoked)
 	})
 }
 

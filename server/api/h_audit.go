@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 
 	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/audit"
 	"vellum.dev/vellum/server/store"
 )
@@ -61,10 +62,10 @@ func (a *API) auditList(c *call) (any, error) {
 }
 
 // auditExport records the export, then streams the whole chain as JSON
-// lines (server/audit's export format, which audit.VerifyExport checks).
+// lines (server/audit's export format, which auditlog.VerifyExport checks).
 func (a *API) auditExport(c *call) (any, error) {
 	if err := a.st.Update(func(tx *store.Tx) error {
-		return c.event(tx, c.tenant.ID, audit.KindAuditExported)
+		return c.event(tx, c.tenant.ID, auditlog.KindAuditExported)
 	}); err != nil {
 		return nil, err
 	}
@@ -87,7 +88,7 @@ func (a *API) auditHead(c *call) (any, error) {
 		return nil, err
 	}
 	if h.Seq == 0 {
-		g := audit.Genesis(c.tenant.ID)
+		g := auditlog.Genesis(auditlog.ID(c.tenant.ID))
 		return &protocol.AuditHead{Seq: 0, Hash: g[:], Time: c.tenant.Created}, nil
 	}
 	es, err := audit.Entries(a.st, c.tenant.ID, h.Seq, 1)

@@ -12,7 +12,7 @@ import (
 	"vellum.dev/vellum/keys/account"
 	"vellum.dev/vellum/keys/opaque"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/ratelimit"
 	"vellum.dev/vellum/server/session"
@@ -318,11 +318,11 @@ func (a *API) loginFinish(c *call) (any, error) {
 		isLocked := errors.As(ferr, &locked)
 		if !ls.account.IsZero() {
 			if err := a.st.Update(func(tx *store.Tx) error {
-				if err := c.eventAllTenants(tx, ls.account, audit.KindLoginFailed); err != nil {
+				if err := c.eventAllTenants(tx, ls.account, auditlog.KindLoginFailed); err != nil {
 					return err
 				}
 				if isLocked {
-					return c.eventAllTenants(tx, ls.account, audit.KindLockedOut)
+					return c.eventAllTenants(tx, ls.account, auditlog.KindLockedOut)
 				}
 				return nil
 			}); err != nil {
@@ -456,7 +456,7 @@ func (a *API) deviceVerify(c *call) (any, error) {
 	err = a.checkCode("code/device/"+vr.ID.String(), purpose, vr.ID, given, vr.CodeMAC, vr.Expires, c.now)
 	var locked *ratelimit.LockedError
 	if errors.As(err, &locked) {
-		if uerr := a.st.Update(func(tx *store.Tx) error { return c.eventAllTenants(tx, vr.Account, audit.KindLockedOut) }); uerr != nil {
+		if uerr := a.st.Update(func(tx *store.Tx) error { return c.eventAllTenants(tx, vr.Account, auditlog.KindLockedOut) }); uerr != nil {
 			return nil, uerr
 		}
 	}
@@ -481,13 +481,13 @@ func (a *API) deviceVerify(c *call) (any, error) {
 			return err
 		}
 		if device == nil {
-			return c.eventAllTenants(tx, acct.ID, audit.KindLogin)
+			return c.eventAllTenants(tx, acct.ID, auditlog.KindLogin)
 		}
 		device.LastUsed = c.now
 		if err := tx.PutDevice(device); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, acct.ID, audit.KindLogin, device.ID)
+		return c.eventAllTenants(tx, acct.ID, auditlog.KindLogin, device.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -571,7 +571,7 @@ func (a *API) logout(c *call) (any, error) {
 		if _, err := tx.BumpEpoch(c.account.ID); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, c.account.ID, audit.KindSessionsRevoked)
+		return c.eventAllTenants(tx, c.account.ID, auditlog.KindSessionsRevoked)
 	})
 }
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -220,7 +220,7 @@ func (a *API) uploadCommit(c *call) (any, error) {
 		if err != nil {
 			return err
 		}
-		if err := c.event(tx, c.tenant.ID, audit.KindDocumentUploaded, ver.Document, u.Folder); err != nil {
+		if err := c.event(tx, c.tenant.ID, auditlog.KindDocumentUploaded, ver.Document, u.Folder); err != nil {
 			return err
 		}
 		d, err := tx.Document(ver.Document)
@@ -312,7 +312,7 @@ func (a *API) documentContent(c *call) (any, error) {
 	}
 	if start == 0 {
 		if err := a.st.Update(func(tx *store.Tx) error {
-			return c.event(tx, c.tenant.ID, audit.KindDocumentDownloaded, d.ID)
+			return c.event(tx, c.tenant.ID, auditlog.KindDocumentDownloaded, d.ID)
 		}); err != nil {
 			return nil, err
 		}
@@ -431,7 +431,7 @@ func (a *API) documentDelete(c *call) (any, error) {
 				return err
 			}
 		}
-		return c.event(tx, c.tenant.ID, audit.KindDocumentDeleted, d.ID)
+		return c.event(tx, c.tenant.ID, auditlog.KindDocumentDeleted, d.ID)
 	})
 }
 
@@ -459,7 +459,7 @@ func (a *API) documentRename(c *call) (any, error) {
 			}
 			return err
 		}
-		if err := c.event(tx, c.tenant.ID, audit.KindDocumentRenamed, d.ID); err != nil {
+		if err := c.event(tx, c.tenant.ID, auditlog.KindDocumentRenamed, d.ID); err != nil {
 			return err
 		}
 		nd, err := tx.Document(d.ID)
@@ -546,7 +546,7 @@ func (a *API) documentMove(c *call) (any, error) {
 			}
 			return err
 		}
-		if err := c.event(tx, c.tenant.ID, audit.KindDocumentMoved, d.ID, src.ID, dst.ID); err != nil {
+		if err := c.event(tx, c.tenant.ID, auditlog.KindDocumentMoved, d.ID, src.ID, dst.ID); err != nil {
 			return err
 		}
 		nd, err := tx.Document(d.ID)

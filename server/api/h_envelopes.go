@@ -10,7 +10,7 @@ import (
 	"vellum.dev/vellum/keys/link"
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
 )
@@ -515,7 +515,7 @@ func (a *API) envelopeCreate(c *call) (any, error) {
 				return err
 			}
 		}
-		return c.event(tx, c.tenant.ID, audit.KindEnvelopeSent, eid, d.ID)
+		return c.event(tx, c.tenant.ID, auditlog.KindEnvelopeSent, eid, d.ID)
 	})
 	if errors.Is(err, store.ErrExists) {
 		return nil, conflict("an envelope with this id exists")
@@ -688,7 +688,7 @@ func (a *API) envelopeCancel(c *call) (any, error) {
 		if err := e.save(tx); err != nil {
 			return err
 		}
-		return c.event(tx, e.rec.Tenant, audit.KindEnvelopeCancelled, e.rec.ID, e.rec.Document)
+		return c.event(tx, e.rec.Tenant, auditlog.KindEnvelopeCancelled, e.rec.ID, e.rec.Document)
 	})
 	if err != nil {
 		return nil, err
@@ -766,7 +766,7 @@ func (a *API) envelopeLinkReplace(c *call) (any, error) {
 		if err := s.save(tx); err != nil {
 			return err
 		}
-		return c.event(tx, e.rec.Tenant, audit.KindLinkReplaced, e.rec.ID, s.rec.ID)
+		return c.event(tx, e.rec.Tenant, auditlog.KindLinkReplaced, e.rec.ID, s.rec.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -876,7 +876,7 @@ func (a *API) sign(c *call, r *protocol.SubmitSignatureRequest, find finder, mem
 		if err := e.save(tx); err != nil {
 			return err
 		}
-		return c.eventAs(tx, e.rec.Tenant, s.data.Account, audit.KindEnvelopeSigned, e.rec.ID, s.rec.ID)
+		return c.eventAs(tx, e.rec.Tenant, s.data.Account, auditlog.KindEnvelopeSigned, e.rec.ID, s.rec.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -912,7 +912,7 @@ func (a *API) decline(c *call, reason string, find finder) error {
 		if err := e.save(tx); err != nil {
 			return err
 		}
-		return c.eventAs(tx, e.rec.Tenant, s.data.Account, audit.KindEnvelopeDeclined, e.rec.ID, s.rec.ID)
+		return c.eventAs(tx, e.rec.Tenant, s.data.Account, auditlog.KindEnvelopeDeclined, e.rec.ID, s.rec.ID)
 	})
 	if err != nil {
 		return err

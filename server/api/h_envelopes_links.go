@@ -16,7 +16,7 @@ import (
 	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/link"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
 )
@@ -214,14 +214,14 @@ func (a *API) linkOpen(c *call) (any, error) {
 			if err := s.save(tx); err != nil {
 				return err
 			}
-			if err := c.eventAs(tx, e.rec.Tenant, store.ID{}, audit.KindPINFailed, e.rec.ID, s.rec.ID); err != nil {
+			if err := c.eventAs(tx, e.rec.Tenant, store.ID{}, auditlog.KindPINFailed, e.rec.ID, s.rec.ID); err != nil {
 				return err
 			}
 			outcome = errLinkAuth
 			if s.data.Failures >= protocol.PINTries {
 				// The signer learns at once that trying on is pointless.
 				lockedNow, outcome = true, errLinkLocked
-				if err := c.eventAs(tx, e.rec.Tenant, store.ID{}, audit.KindLinkLocked, e.rec.ID, s.rec.ID); err != nil {
+				if err := c.eventAs(tx, e.rec.Tenant, store.ID{}, auditlog.KindLinkLocked, e.rec.ID, s.rec.ID); err != nil {
 					return err
 				}
 			}
@@ -289,7 +289,7 @@ func (c *call) streamVersion(ver *store.Version, tenant store.ID, extra ...store
 	}
 	if start == 0 {
 		if err := c.a.st.Update(func(tx *store.Tx) error {
-			return c.event(tx, tenant, audit.KindDocumentDownloaded, append([]store.ID{ver.Document}, extra...)...)
+			return c.event(tx, tenant, auditlog.KindDocumentDownloaded, append([]store.ID{ver.Document}, extra...)...)
 		}); err != nil {
 			return err
 		}

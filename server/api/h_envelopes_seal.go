@@ -12,7 +12,7 @@ import (
 	"vellum.dev/vellum/keys/seal"
 	"vellum.dev/vellum/keys/seallog"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
 )
@@ -190,7 +190,7 @@ func (a *API) sealUpload(c *call, find finder) (*protocol.SealRecord, error) {
 			if err := e.save(tx); err != nil {
 				return err
 			}
-			return c.event(tx, e.rec.Tenant, audit.KindEnvelopeSealed, e.rec.ID, e.rec.Document)
+			return c.event(tx, e.rec.Tenant, auditlog.KindEnvelopeSealed, e.rec.ID, e.rec.Document)
 		})
 	})
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"vellum.dev/vellum/keys/grant"
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -363,7 +363,7 @@ func (a *API) folderRotate(c *call) (any, error) {
 				return err
 			}
 		}
-		return c.event(tx, c.tenant.ID, audit.KindFolderRotated, f.ID)
+		return c.event(tx, c.tenant.ID, auditlog.KindFolderRotated, f.ID)
 	})
 	if err != nil {
 		return nil, err

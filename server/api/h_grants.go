@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
 )
@@ -216,7 +216,7 @@ func (a *API) grantsRevoke(c *call) (any, error) {
 		if err := tx.RevokeGrant(id); err != nil {
 			return err
 		}
-		return c.event(tx, c.tenant.ID, audit.KindGrantRevoked, g.ID, g.Object, g.Grantee)
+		return c.event(tx, c.tenant.ID, auditlog.KindGrantRevoked, g.ID, g.Object, g.Grantee)
 	})
 }
 
@@ -261,7 +261,7 @@ func (a *API) accessRequest(c *call) (any, error) {
 		if err := tx.PutRequestNote(ar.ID, r.Message); err != nil {
 			return err
 		}
-		if err := c.event(tx, c.tenant.ID, audit.KindAccessRequested, ar.ID, o.id); err != nil {
+		if err := c.event(tx, c.tenant.ID, auditlog.KindAccessRequested, ar.ID, o.id); err != nil {
 			return err
 		}
 		var err error
@@ -353,7 +353,7 @@ func (a *API) accessApprove(c *call) (any, error) {
 		if err := c.putGrant(tx, g); err != nil {
 			return err
 		}
-		return c.event(tx, c.tenant.ID, audit.KindAccessApproved, r.ID, g.rec.ID, o.id, r.Requester)
+		return c.event(tx, c.tenant.ID, auditlog.KindAccessApproved, r.ID, g.rec.ID, o.id, r.Requester)
 	})
 	if err != nil {
 		return nil, err
@@ -381,7 +381,7 @@ func (a *API) accessDeny(c *call) (any, error) {
 		if _, err := tx.DecideAccessRequest(r.ID, store.RequestDenied, c.account.ID); err != nil {
 			return err
 		}
-		return c.event(tx, c.tenant.ID, audit.KindAccessDenied, r.ID, o.id, r.Requester)
+		return c.event(tx, c.tenant.ID, auditlog.KindAccessDenied, r.ID, o.id, r.Requester)
 	})
 	if err != nil {
 		return nil, err

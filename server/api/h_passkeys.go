@@ -16,7 +16,7 @@ import (
 
 	"vellum.dev/vellum/keys/account"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -246,7 +246,7 @@ func (a *API) passkeyRegisterFinish(c *call) (any, error) {
 		}
 		// A passkey is a new way in: the tenants' admins see it as a
 		// device added.
-		return c.eventAllTenants(tx, c.account.ID, audit.KindDeviceAdded, p.ID)
+		return c.eventAllTenants(tx, c.account.ID, auditlog.KindDeviceAdded, p.ID)
 	})
 	if errors.Is(err, store.ErrExists) {
 		return nil, conflict("this credential is registered already")
@@ -295,10 +295,10 @@ func (a *API) passkeyDelete(c *call) (any, error) {
 		if _, err := tx.BumpEpoch(c.account.ID); err != nil {
 			return err
 		}
-		if err := c.eventAllTenants(tx, c.account.ID, audit.KindDeviceRemoved, id); err != nil {
+		if err := c.eventAllTenants(tx, c.account.ID, auditlog.KindDeviceRemoved, id); err != nil {
 			return err
 		}
-		return c.eventAllTenants(tx, c.account.ID, audit.KindSessionsRevoked)
+		return c.eventAllTenants(tx, c.account.ID, auditlog.KindSessionsRevoked)
 	})
 }
 
@@ -409,7 +409,7 @@ func (a *API) passkeyLoginFinish(c *call) (any, error) {
 	}
 	if err != nil {
 		if acct != nil {
-			if uerr := a.st.Update(func(tx *store.Tx) error { return c.eventAllTenants(tx, acct.ID, audit.KindLoginFailed, pk.ID) }); uerr != nil {
+			if uerr := a.st.Update(func(tx *store.Tx) error { return c.eventAllTenants(tx, acct.ID, auditlog.KindLoginFailed, pk.ID) }); uerr != nil {
 				return nil, uerr
 			}
 		}

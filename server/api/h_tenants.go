@@ -12,7 +12,7 @@ import (
 	"vellum.dev/vellum/keys/account"
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/notify"
 	"vellum.dev/vellum/server/store"
 )
@@ -113,7 +113,7 @@ func (a *API) tenantCreate(c *call) (any, error) {
 		if err := tx.PutMember(m); err != nil {
 			return err
 		}
-		if err := c.event(tx, tid, audit.KindMemberAdded, c.account.ID); err != nil {
+		if err := c.event(tx, tid, auditlog.KindMemberAdded, c.account.ID); err != nil {
 			return err
 		}
 		out, err = a.tenantView(tx.View, t, m)
@@ -472,7 +472,7 @@ func (c *call) applyIndex(tx *store.Tx, tid store.ID, st *membership.Statement, 
 				}
 			}
 		}
-		return c.event(tx, tid, audit.KindMemberAdded, id)
+		return c.event(tx, tid, auditlog.KindMemberAdded, id)
 	case membership.ChangeRole:
 		id, err := subject(ch.AccountID)
 		if err != nil {
@@ -486,7 +486,7 @@ func (c *call) applyIndex(tx *store.Tx, tid store.ID, st *membership.Statement, 
 		if err := tx.PutMember(m); err != nil {
 			return err
 		}
-		return c.event(tx, tid, audit.KindRoleChanged, id)
+		return c.event(tx, tid, auditlog.KindRoleChanged, id)
 	case membership.RemoveMember:
 		id, err := subject(ch.AccountID)
 		if err != nil {
@@ -509,16 +509,16 @@ func (c *call) applyIndex(tx *store.Tx, tid store.ID, st *membership.Statement, 
 				}
 			}
 		}
-		return c.event(tx, tid, audit.KindMemberRemoved, id)
+		return c.event(tx, tid, auditlog.KindMemberRemoved, id)
 	case membership.EnableRecovery, membership.DisableRecovery:
 		t, err := tx.Tenant(tid)
 		if err != nil {
 			return err
 		}
-		kind := audit.KindRecoveryDisabled
+		kind := auditlog.KindRecoveryDisabled
 		t.RecoveryThreshold = 0
 		if e, ok := ch.(membership.EnableRecovery); ok {
-			kind, t.RecoveryThreshold = audit.KindRecoveryEnabled, uint8(e.Recovery.Threshold)
+			kind, t.RecoveryThreshold = auditlog.KindRecoveryEnabled, uint8(e.Recovery.Threshold)
 		}
 		if err := tx.PutTenant(t); err != nil {
 			return err
@@ -782,7 +782,7 @@ func (a *API) recoveryApprove(c *call) (any, error) {
 		r.Updated = c.now
 		if len(r.Layers) == int(r.Threshold) {
 			r.State, done = store.RecoveryApproved, true
-			if err := c.event(tx, c.tenant.ID, audit.KindRecoveryUsed, r.ID, r.Account); err != nil {
+			if err := c.event(tx, c.tenant.ID, auditlog.KindRecoveryUsed, r.ID, r.Account); err != nil {
 				return err
 			}
 		}

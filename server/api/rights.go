@@ -6,7 +6,7 @@ import (
 	"vellum.dev/vellum/keys/grant"
 	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/audit"
+	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
 )
 
@@ -204,7 +204,7 @@ func (c *call) putGrant(tx *store.Tx, g *checkedGrant) error {
 	if err := tx.PutGrant(g.rec); err != nil {
 		return err
 	}
-	return c.event(tx, c.tenant.ID, audit.KindGrantCreated, g.rec.ID, g.rec.Object, g.rec.Grantee)
+	return c.event(tx, c.tenant.ID, auditlog.KindGrantCreated, g.rec.ID, g.rec.Object, g.rec.Grantee)
 }
 
 func grantView(g *store.Grant) protocol.Grant {

@@ -1,21 +1,30 @@
-// Package audit is Vellum's per-tenant hash-chained audit log (DESIGN.md §4).
+// Package auditlog is the portable half of Vellum's per-tenant hash-chained
+// audit log (SPEC part 60 §Audit log, DESIGN.md §4): the event encoding and
+// its kinds, the chain hash and genesis, the chain verifier and its errors,
+// and the export format with its reader and verifier.
 //
 // Every security-relevant event (a login, a grant, a download, a locked
 // link) becomes one entry of its tenant's chain. An event is encoded in one
 // canonical CBOR form; its entry hash is SHA-256(previous hash ‖ event), the
-// first entry's previous hash being the tenant's genesis hash. The store
-// writes an entry in the same synced batch as the change it records, so a
-// change is never made without its event, nor an event logged for a change
-// that was not made.
+// first entry's previous hash being the tenant's genesis hash. Admins export
+// the chain as JSON lines that carry the event bytes and the hashes, and
+// check the export offline with VerifyExport: a removed, reordered or
+// altered entry gives a distinct error. Events hold IDs, an IP address and a
+// time: never a secret, a name or any plaintext.
 //
-// Admins export the chain as JSON lines that carry the event bytes and the
-// hashes, and check the export offline with VerifyExport: a removed,
-// reordered or altered entry gives a distinct error. Events hold IDs, an IP
-// address and a time: never a secret, a name or any plaintext.
-package audit
+// The package is part of the contract (protocol/): these bytes are stored by
+// the server and exported to admins, and protocol/testdata/audit-chain pins
+// them. It holds no keys and signs nothing, so it is not part of the crypto
+// core (keys/). It does no I/O beyond the readers and writers it is handed,
+// and imports nothing of the server, so the server (server/audit, which
+// appends entries in store transactions and reads them back) and the browser
+// client (wasm/client, under GOOS=js) use the same code. It imports only
+// package protocol, which imports neither it nor server/store.
+package auditlog
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -23,10 +32,9 @@ import (
 	"time"
 
 	"vellum.dev/vellum/protocol"
-	"vellum.dev/vellum/server/store"
 )
 
-// Kind is what happened. It is a wire enum: the number is in the signed
+// Kind is what happened. It is a wire enum: the number is in the hashed
 // bytes, the name in exports. Do not reorder, renumber or reuse a kind;
 // append new ones at the end.
 type Kind uint16
@@ -156,46 +164,76 @@ var (
 	ErrTruncated = errors.New("audit: chain truncated")
 )
 
-// ChainError is a verification failure at one entry.
-type ChainError struct {
-	Seq uint64 // the entry at which the failure was seen
-	Err error  // ErrRemoved, ErrReordered, ErrAltered, ErrTruncated or ErrMalformed
+// ID is an identifier as events carry it: a tenant, an account, an object.
+// It is the server's store ID (server/store.ID converts to and from it), and
+// its text form is the API's: 16 bytes in unpadded base64url, 22 characters,
+// the canonical encoding only. The zero ID means "none".
+type ID [16]byte
+
+var idText = base64.RawURLEncoding.Strict()
+
+// ParseID parses the text form of an ID. It refuses the zero ID and any
+// text but the canonical one, so that only one text maps to each ID.
+func ParseID(s string) (ID, error) {
+	var id ID
+	if len(s) != idText.EncodedLen(len(id)) {
+		return ID{}, fmt.Errorf("audit: ID of %d characters, want 22: %w", len(s), ErrMalformed)
+	}
+	if n, err := idText.Decode(id[:], []byte(s)); err != nil || n != len(id) || id.IsZero() {
+		return ID{}, fmt.Errorf("audit: ID is not a canonical non-zero base64url ID: %w", ErrMalformed)
+	}
+	return id, nil
 }
 
-func (e *ChainError) Error() string { return fmt.Sprintf("%v at entry %d", e.Err, e.Seq) }
-func (e *ChainError) Unwrap() error { return e.Err }
+func (id ID) String() string { return idText.EncodeToString(id[:]) }
+
+// IsZero reports whether id is the zero ID ("none").
+func (id ID) IsZero() bool { return id == ID{} }
+
+// MarshalText implements encoding.TextMarshaler, so IDs are strings in JSON.
+func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseID.
+func (id *ID) UnmarshalText(b []byte) error {
+	p, err := ParseID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = p
+	return nil
+}
 
 // eventVersion is the version of the event encoding.
 const eventVersion = 1
 
 // Event is one audit event. IDs only: never a secret, a name, or plaintext.
 type Event struct {
-	Tenant store.ID
-	// Seq is set by Append: the entry's position, from 1.
+	Tenant ID
+	// Seq is the entry's position, from 1 (server/audit.Append sets it).
 	Seq uint64
 	// Time is kept to the millisecond.
 	Time time.Time
 	Kind Kind
 	// Actor is the account that acted; zero for an external signer or an
 	// anonymous attempt.
-	Actor store.ID
+	Actor ID
 	// ActorIP is the client address; the zero Addr if unknown.
 	ActorIP netip.Addr
 	// Objects are the IDs the event is about (a document, a grant, a
 	// member), at most protocol.MaxAuditObjects.
-	Objects []store.ID
+	Objects []ID
 }
 
 // wireEvent is the canonical CBOR form of an Event.
 type wireEvent struct {
-	Version uint8      `cbor:"1,keyasint"`
-	Tenant  store.ID   `cbor:"2,keyasint"`
-	Seq     uint64     `cbor:"3,keyasint"`
-	Time    int64      `cbor:"4,keyasint"` // Unix milliseconds
-	Kind    Kind       `cbor:"5,keyasint"`
-	Actor   store.ID   `cbor:"6,keyasint"`
-	IP      []byte     `cbor:"7,keyasint"` // empty, 4 or 16 bytes
-	Objects []store.ID `cbor:"8,keyasint"`
+	Version uint8  `cbor:"1,keyasint"`
+	Tenant  ID     `cbor:"2,keyasint"`
+	Seq     uint64 `cbor:"3,keyasint"`
+	Time    int64  `cbor:"4,keyasint"` // Unix milliseconds
+	Kind    Kind   `cbor:"5,keyasint"`
+	Actor   ID     `cbor:"6,keyasint"`
+	IP      []byte `cbor:"7,keyasint"` // empty, 4 or 16 bytes
+	Objects []ID   `cbor:"8,keyasint"`
 }
 
 // Marshal returns the event's canonical encoding: deterministic CBOR of the
@@ -208,7 +246,7 @@ func (e *Event) Marshal() ([]byte, error) {
 		Kind: e.Kind, Actor: e.Actor, Objects: e.Objects,
 	}
 	if w.Objects == nil {
-		w.Objects = []store.ID{}
+		w.Objects = []ID{}
 	}
 	if e.ActorIP.IsValid() {
 		w.IP = e.ActorIP.Unmap().AsSlice()
@@ -288,7 +326,7 @@ func ParseEvent(b []byte) (*Event, error) {
 // Genesis is the previous hash of a tenant's first entry:
 // SHA-256("vellum-audit-genesis/v1" ‖ 0x0A ‖ tenant ID). It ties a chain to
 // its tenant, so entries cannot be moved between tenants.
-func Genesis(tenant store.ID) [32]byte {
+func Genesis(tenant ID) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(protocol.LabelAuditGenesis))
 	h.Write([]byte{0x0a})

@@ -1,17 +1,16 @@
-package audit_test
+package auditlog_test
 
 import (
 	"bytes"
 	"encoding/hex"
-	"errors"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"vellum.dev/vellum/internal/vectortest"
-	"vellum.dev/vellum/server/audit"
-	"vellum.dev/vellum/server/store"
+	"vellum.dev/vellum/protocol/auditlog"
 )
 
 // chainVector is one file of protocol/testdata/audit-chain: an export (JSON
@@ -48,18 +47,18 @@ const vectorFormat = "audit-chain"
 
 // vectorEntries is the fixed chain of the vectors: IDs of repeated bytes,
 // times a second apart, no randomness.
-func vectorEntries(t testing.TB) (store.ID, []entryVector, []*audit.Entry) {
+func vectorEntries(t testing.TB) (auditlog.ID, []entryVector, []*auditlog.Entry) {
 	tenant := idOf(0x11)
-	events := []*audit.Event{
-		{Kind: audit.KindLogin, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10")},
-		{Kind: audit.KindGrantCreated, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10"), Objects: []store.ID{idOf(0xd1), idOf(0xb2)}},
-		{Kind: audit.KindDocumentDownloaded, Actor: idOf(0xb2), ActorIP: netip.MustParseAddr("2001:db8::7"), Objects: []store.ID{idOf(0xd1)}},
-		{Kind: audit.KindPINFailed, ActorIP: netip.MustParseAddr("198.51.100.4"), Objects: []store.ID{idOf(0xe1)}},
-		{Kind: audit.KindLinkLocked, Objects: []store.ID{idOf(0xe1)}},
+	events := []*auditlog.Event{
+		{Kind: auditlog.KindLogin, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10")},
+		{Kind: auditlog.KindGrantCreated, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10"), Objects: []auditlog.ID{idOf(0xd1), idOf(0xb2)}},
+		{Kind: auditlog.KindDocumentDownloaded, Actor: idOf(0xb2), ActorIP: netip.MustParseAddr("2001:db8::7"), Objects: []auditlog.ID{idOf(0xd1)}},
+		{Kind: auditlog.KindPINFailed, ActorIP: netip.MustParseAddr("198.51.100.4"), Objects: []auditlog.ID{idOf(0xe1)}},
+		{Kind: auditlog.KindLinkLocked, Objects: []auditlog.ID{idOf(0xe1)}},
 	}
-	prev := audit.Genesis(tenant)
+	prev := auditlog.Genesis(tenant)
 	var vs []entryVector
-	var es []*audit.Entry
+	var es []*auditlog.Entry
 	for i, ev := range events {
 		ev.Tenant, ev.Seq = tenant, uint64(i+1)
 		ev.Time = time.Date(2026, 11, 21, 12, 0, i, 0, time.UTC)
@@ -67,28 +66,33 @@ func vectorEntries(t testing.TB) (store.ID, []entryVector, []*audit.Entry) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &audit.Entry{Event: ev, Raw: raw, Prev: prev, Hash: audit.ChainHash(prev, raw)}
+		e := &auditlog.Entry{Event: ev, Raw: raw, Prev: prev, Hash: auditlog.ChainHash(prev, raw)}
 		prev = e.Hash
 		es = append(es, e)
-		v := entryVector{Seq: ev.Seq, TimeMs: ev.Time.UnixMilli(), Kind: ev.Kind.String(), Event: raw, Hash: e.Hash[:]}
-		if !ev.Actor.IsZero() {
-			v.Actor = ev.Actor.String()
-		}
-		if ev.ActorIP.IsValid() {
-			v.IP = ev.ActorIP.String()
-		}
-		for _, o := range ev.Objects {
-			v.Objects = append(v.Objects, o.String())
-		}
-		vs = append(vs, v)
+		vs = append(vs, entryVectorOf(ev, raw, e.Hash))
 	}
 	return tenant, vs, es
 }
 
-func exportOf(t testing.TB, es []*audit.Entry) string {
+// entryVectorOf is an entry as its vector lists it.
+func entryVectorOf(ev *auditlog.Event, raw []byte, hash [32]byte) entryVector {
+	v := entryVector{Seq: ev.Seq, TimeMs: ev.Time.UnixMilli(), Kind: ev.Kind.String(), Event: raw, Hash: hash[:]}
+	if !ev.Actor.IsZero() {
+		v.Actor = ev.Actor.String()
+	}
+	if ev.ActorIP.IsValid() {
+		v.IP = ev.ActorIP.String()
+	}
+	for _, o := range ev.Objects {
+		v.Objects = append(v.Objects, o.String())
+	}
+	return v
+}
+
+func exportOf(t testing.TB, es []*auditlog.Entry) string {
 	var buf bytes.Buffer
 	for _, e := range es {
-		if err := audit.WriteExportLine(&buf, e); err != nil {
+		if err := auditlog.WriteExportLine(&buf, e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,7 +102,7 @@ func exportOf(t testing.TB, es []*audit.Entry) string {
 // buildVectors makes every vector of the format from the fixed chain.
 func buildVectors(t testing.TB) map[string]chainVector {
 	tenant, vs, es := vectorEntries(t)
-	g := audit.Genesis(tenant)
+	g := auditlog.Genesis(tenant)
 	good := exportOf(t, es)
 	lines := strings.SplitAfter(strings.TrimSuffix(good, "\n"), "\n")
 	last := es[len(es)-1]
@@ -116,7 +120,7 @@ func buildVectors(t testing.TB) map[string]chainVector {
 		"removed":   neg("the export with its second line deleted", lines[0]+strings.Join(lines[2:], ""), "removed", nil),
 		"reordered": neg("the export with lines 2 and 3 swapped", lines[0]+lines[2]+lines[1]+strings.Join(lines[3:], ""), "reordered", nil),
 		"altered-event": neg("entry 3's event bytes re-encoded with another kind, hashes left as they were",
-			lines[0]+lines[1]+rewriteKind(t, es[2], audit.KindDocumentUploaded)+strings.Join(lines[3:], ""), "altered", nil),
+			lines[0]+lines[1]+rewriteKind(t, es[2], auditlog.KindDocumentUploaded)+strings.Join(lines[3:], ""), "altered", nil),
 		"altered-readable": neg("entry 1's readable kind changed from login to login_failed; the hashed bytes still say login",
 			strings.Replace(good, `"kind":"login"`, `"kind":"login_failed"`, 1), "altered", nil),
 		"truncated": neg("the last entry dropped, checked against the head of the full chain",
@@ -127,19 +131,19 @@ func buildVectors(t testing.TB) map[string]chainVector {
 
 // rewriteKind returns e's export line with its event re-encoded under
 // another kind, and its hashes unchanged.
-func rewriteKind(t testing.TB, e *audit.Entry, k audit.Kind) string {
+func rewriteKind(t testing.TB, e *auditlog.Entry, k auditlog.Kind) string {
 	ev := *e.Event
 	ev.Kind = k
 	raw, err := ev.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return exportOf(t, []*audit.Entry{{Event: &ev, Raw: raw, Prev: e.Prev, Hash: e.Hash}})
+	return exportOf(t, []*auditlog.Entry{{Event: &ev, Raw: raw, Prev: e.Prev, Hash: e.Hash}})
 }
 
 var errNames = map[string]error{
-	"removed": audit.ErrRemoved, "reordered": audit.ErrReordered, "altered": audit.ErrAltered,
-	"truncated": audit.ErrTruncated, "malformed": audit.ErrMalformed,
+	"removed": auditlog.ErrRemoved, "reordered": auditlog.ErrReordered, "altered": auditlog.ErrAltered,
+	"truncated": auditlog.ErrTruncated, "malformed": auditlog.ErrMalformed,
 }
 
 // TestVectorsGenerate rebuilds every vector and compares it with the file
@@ -177,40 +181,40 @@ func TestVectorsGenerate(t *testing.T) {
 func TestVectors(t *testing.T) {
 	for _, c := range vectortest.Load[chainVector](t, vectorFormat) {
 		t.Run(c.Name, func(t *testing.T) {
-			tenant, err := store.ParseID(c.V.Tenant)
+			tenant, err := auditlog.ParseID(c.V.Tenant)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if c.V.Genesis != nil {
-				g := audit.Genesis(tenant)
+				g := auditlog.Genesis(tenant)
 				if !bytes.Equal(g[:], c.V.Genesis) {
 					t.Fatal("genesis hash differs")
 				}
 				prev := g
 				for _, e := range c.V.Entries {
-					ev, err := audit.ParseEvent(e.Event)
+					ev, err := auditlog.ParseEvent(e.Event)
 					if err != nil {
 						t.Fatal(err)
-					}
-					if ev.Seq != e.Seq || ev.Time.UnixMilli() != e.TimeMs || ev.Kind.String() != e.Kind {
-						t.Fatalf("entry %d fields differ", e.Seq)
 					}
 					again, _ := ev.Marshal()
 					if !bytes.Equal(again, e.Event) {
 						t.Fatalf("entry %d does not re-encode to its bytes", e.Seq)
 					}
-					h := audit.ChainHash(prev, e.Event)
+					h := auditlog.ChainHash(prev, e.Event)
 					if !bytes.Equal(h[:], e.Hash) {
 						t.Fatalf("entry %d hash differs: %s", e.Seq, hex.EncodeToString(h[:]))
+					}
+					if got := entryVectorOf(ev, e.Event, h); !reflect.DeepEqual(got, e) {
+						t.Fatalf("entry %d reads %+v, want %+v", e.Seq, got, e)
 					}
 					prev = h
 				}
 			}
-			var o audit.Options
+			var o auditlog.Options
 			if c.V.Expect != nil {
-				o.Expect = &audit.Head{Seq: c.V.Expect.Seq, Hash: [32]byte(c.V.Expect.Hash)}
+				o.Expect = []auditlog.Head{{Seq: c.V.Expect.Seq, Hash: [32]byte(c.V.Expect.Hash)}}
 			}
-			head, err := audit.VerifyExport(strings.NewReader(c.V.Export), tenant, &o)
+			head, err := auditlog.VerifyExport(strings.NewReader(c.V.Export), tenant, &o)
 			if c.V.Error == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -220,13 +224,7 @@ func TestVectors(t *testing.T) {
 				}
 				return
 			}
-			want, ok := errNames[c.V.Error]
-			if !ok {
-				t.Fatalf("unknown error name %q", c.V.Error)
-			}
-			if !errors.Is(err, want) {
-				t.Fatalf("VerifyExport = %v, want %v", err, want)
-			}
+			vectortest.WantError(t, "VerifyExport", err, c.V.Error, errNames)
 		})
 	}
 }
