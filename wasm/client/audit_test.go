@@ -3,124 +3,77 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"testing"
 	"time"
 
 	"vellum.dev/vellum/protocol"
+	"vellum.dev/vellum/protocol/auditlog"
 )
 
-var auditTenant = [16]byte{15: 1} // testTenant
+// The audit formats and the verifier are tested in protocol/auditlog,
+// against the vectors; these tests are of the client's use of them.
 
-// auditChain builds a chain of n events of auditTenant as the server
-// writes it: the raw events, their hashes, and the export's lines.
-func auditChain(t *testing.T, n int) (raws [][]byte, hashes [][32]byte, lines [][]byte) {
+var testTenantID = auditlog.ID{15: 1} // testTenant
+
+// auditChain builds a chain of n events of testTenant as the server writes
+// it: the raw events, their hashes, and the export.
+func auditChain(t *testing.T, n int) (raws [][]byte, hashes [][32]byte, export []byte) {
 	t.Helper()
-	prev := auditGenesis(auditTenant)
+	prev := auditlog.Genesis(testTenantID)
+	var b bytes.Buffer
 	for i := 1; i <= n; i++ {
-		w := auditWire{
-			Version: 1, Tenant: auditTenant, Seq: uint64(i), Time: 1_790_000_000_000 + int64(i)*1001,
-			Kind: uint16(i%30 + 1), IP: []byte{}, Objects: [][16]byte{},
+		ev := &auditlog.Event{
+			Tenant: testTenantID, Seq: uint64(i), Time: time.UnixMilli(1_790_000_000_000 + int64(i)*1001), Kind: auditlog.Kind(i%30 + 1),
 		}
 		if i%2 == 0 {
-			w.Actor = [16]byte{0: byte(i)}
-			w.IP = []byte{192, 0, 2, byte(i)}
+			ev.Actor, ev.ActorIP = auditlog.ID{0: byte(i)}, netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
 		}
 		if i%3 == 0 {
-			w.Objects = [][16]byte{{1, byte(i)}, {2, byte(i)}}
-			w.IP = bytes.Repeat([]byte{0x20}, 16)
+			ev.Objects, ev.ActorIP = []auditlog.ID{{1, byte(i)}, {2, byte(i)}}, netip.MustParseAddr("2020:2020::2020")
 		}
-		raw, err := protocol.MarshalCBOR(&w)
+		raw, err := ev.Marshal()
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := auditChainHash(prev, raw)
-		p, err := parseAuditEvent(raw)
-		if err != nil {
+		h := auditlog.ChainHash(prev, raw)
+		if err := auditlog.WriteExportLine(&b, &auditlog.Entry{Event: ev, Raw: raw, Prev: prev, Hash: h}); err != nil {
 			t.Fatal(err)
 		}
-		l := exportLine{
-			Tenant: auditID(auditTenant), Seq: p.ev.Seq, Time: p.ev.Time.Format(exportTime), Kind: p.ev.KindName,
-			Actor: p.ev.Actor, Objects: p.ev.Objects, Event: hex.EncodeToString(raw),
-			Prev: hex.EncodeToString(prev[:]), Hash: hex.EncodeToString(h[:]),
-		}
-		if p.ev.IP.IsValid() {
-			l.IP = p.ev.IP.String()
-		}
-		line, err := protocol.EncodeJSON(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raws, hashes, lines = append(raws, raw), append(hashes, h), append(lines, line)
+		raws, hashes = append(raws, raw), append(hashes, h)
 		prev = h
 	}
-	return raws, hashes, lines
+	return raws, hashes, b.Bytes()
 }
 
-func joinLines(lines [][]byte) []byte {
-	var b bytes.Buffer
-	for _, l := range lines {
-		b.Write(l)
-		b.WriteByte('\n')
-	}
-	return b.Bytes()
-}
-
-// auditMutations are the ways an export can be changed, each with the
-// error and entry a verifier must report.
-func auditMutations(lines [][]byte, hashes [][32]byte) []struct {
-	name   string
-	export []byte
-	expect []AuditHead
-	err    error
-	seq    uint64
-} {
-	n := len(lines)
-	drop := func(i int) [][]byte { return append(append([][]byte{}, lines[:i]...), lines[i+1:]...) }
-	swapped := append([][]byte{}, lines...)
-	swapped[2], swapped[3] = swapped[3], swapped[2]
-	edit := func(i int, old, new string) [][]byte {
-		out := append([][]byte{}, lines...)
-		out[i] = bytes.Replace(out[i], []byte(old), []byte(new), 1)
-		return out
-	}
-	last := AuditHead{Seq: uint64(n), Hash: hashes[n-1]}
-	return []struct {
+// TestVerifyAuditExport checks what the client adds to
+// auditlog.VerifyExport: the tenant given as text, and every head it is
+// given to expect.
+func TestVerifyAuditExport(t *testing.T) {
+	_, hashes, export := auditChain(t, 8)
+	lines := bytes.SplitAfter(export, []byte("\n"))
+	last := AuditHead{Seq: 8, Hash: hashes[7]}
+	for _, m := range []struct {
 		name   string
 		export []byte
 		expect []AuditHead
 		err    error
 		seq    uint64
 	}{
-		{"whole", joinLines(lines), []AuditHead{last}, nil, 0},
-		{"empty", nil, nil, nil, 0},
-		{"removed", joinLines(drop(3)), nil, ErrAuditRemoved, 4},
-		{"first removed", joinLines(drop(0)), nil, ErrAuditRemoved, 1},
-		{"reordered", joinLines(swapped), nil, ErrAuditReordered, 3},
-		{"repeated", joinLines(append(append([][]byte{}, lines...), lines[2])), nil, ErrAuditReordered, 3},
-		{"truncated", joinLines(lines[:n-1]), []AuditHead{last}, ErrAuditTruncated, uint64(n)},
-		{"other history", joinLines(lines), []AuditHead{{Seq: 2, Hash: hashes[0]}}, ErrAuditAltered, 2},
-		{"hash changed", joinLines(edit(4, hex.EncodeToString(hashes[4][:]), hex.EncodeToString(hashes[3][:]))), nil, ErrAuditAltered, 5},
-		{"readable kind changed", joinLines(edit(1, `"kind":"`, `"kind":"x`)), nil, ErrAuditAltered, 2},
-		{"not JSON", joinLines(append(append([][]byte{}, lines[:2]...), []byte("{not json"))), nil, ErrAuditMalformed, 3},
-		{"unknown field", joinLines(edit(0, `{"tenant"`, `{"x":1,"tenant"`)), nil, ErrAuditMalformed, 1},
-		{"upper-case hash", joinLines(edit(0, `"hash":"`+hex.EncodeToString(hashes[0][:]), `"hash":"`+string(bytes.ToUpper([]byte(hex.EncodeToString(hashes[0][:])))))), nil, ErrAuditMalformed, 1},
-	}
-}
-
-func TestVerifyAuditExport(t *testing.T) {
-	_, hashes, lines := auditChain(t, 8)
-	for _, m := range auditMutations(lines, hashes) {
+		{"whole", export, []AuditHead{last}, nil, 0},
+		{"whole, two heads", export, []AuditHead{last, {Seq: 2, Hash: hashes[1]}}, nil, 0},
+		{"removed", bytes.Join([][]byte{lines[0], lines[2]}, nil), nil, ErrAuditRemoved, 2},
+		{"truncated", bytes.Join(lines[:7], nil), []AuditHead{last}, ErrAuditTruncated, 8},
+		{"other history", export, []AuditHead{last, {Seq: 2, Hash: hashes[0]}}, ErrAuditAltered, 2},
+		{"not JSON", []byte("{not json\n"), nil, ErrAuditMalformed, 1},
+	} {
 		t.Run(m.name, func(t *testing.T) {
 			head, err := VerifyAuditExport(bytes.NewReader(m.export), testTenant, m.expect...)
 			if m.err == nil {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if m.export != nil && (head.Seq != uint64(len(lines)) || head.Hash != hashes[len(hashes)-1]) {
-					t.Errorf("head %+v", head)
+				if err != nil || head != last {
+					t.Fatalf("head %+v, %v", head, err)
 				}
 				return
 			}
@@ -131,11 +84,13 @@ func TestVerifyAuditExport(t *testing.T) {
 		})
 	}
 	// Another tenant's chain is not this one's.
-	if _, err := VerifyAuditExport(bytes.NewReader(joinLines(lines)), "AAAAAAAAAAAAAAAAAAAAAg"); !errors.Is(err, ErrAuditAltered) {
+	if _, err := VerifyAuditExport(bytes.NewReader(export), "AAAAAAAAAAAAAAAAAAAAAg"); !errors.Is(err, ErrAuditAltered) {
 		t.Errorf("other tenant: %v", err)
 	}
-	if _, err := VerifyAuditExport(bytes.NewReader(nil), "short"); protocol.CodeOf(err) != protocol.CodeBadRequest {
-		t.Errorf("bad tenant id: %v", err)
+	for _, bad := range []string{"short", "AAAAAAAAAAAAAAAAAAAAAA"} {
+		if _, err := VerifyAuditExport(bytes.NewReader(nil), bad); protocol.CodeOf(err) != protocol.CodeBadRequest {
+			t.Errorf("tenant id %q: %v", bad, err)
+		}
 	}
 }
 
