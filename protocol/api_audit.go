@@ -3,7 +3,8 @@ package protocol
 import "time"
 
 // The tenant audit log: a hash chain of events the server writes
-// (server/audit). Entry is the event in its canonical encoding, and Hash is
+// (server/audit). Entry is the event in its canonical encoding
+// (protocol/auditlog, which also checks the chain), and Hash is
 // the chain hash over it and the previous Hash, as SPEC §Audit defines, so
 // that a client can check the chain without trusting this JSON.
 
