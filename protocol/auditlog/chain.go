@@ -1,6 +1,10 @@
 package auditlog
 
-import "fmt"
+import (
+	"fmt"
+
+	"vellum.dev/vellum/protocol"
+)
 
 // Entry is one link of a tenant's chain: the event, its canonical bytes,
 // the previous entry's hash (the genesis hash for the first) and its own.
@@ -43,7 +47,7 @@ type Options struct {
 // once: if the missing entry turns up later the entries were reordered, if
 // it never does one was removed.
 type verifier struct {
-	tenant ID
+	tenant protocol.ID
 	head   Head
 	prev   [32]byte
 	// broken is the first failure; after a gap, only the order of the
@@ -54,7 +58,7 @@ type verifier struct {
 	expect  []Head
 }
 
-func newVerifier(tenant ID, o *Options) *verifier {
+func newVerifier(tenant protocol.ID, o *Options) *verifier {
 	if o == nil {
 		o = &Options{}
 	}
@@ -138,7 +142,7 @@ func (v *verifier) finish() (Head, error) {
 // Event is not trusted (it is re-parsed from Raw). A removed, reordered or
 // altered entry fails with a *ChainError wrapping ErrRemoved, ErrReordered
 // or ErrAltered.
-func Verify(tenant ID, entries []*Entry, o *Options) (Head, error) {
+func Verify(tenant protocol.ID, entries []*Entry, o *Options) (Head, error) {
 	v := newVerifier(tenant, o)
 	for _, e := range entries {
 		ev, _ := ParseEvent(e.Raw) // nil if it does not parse

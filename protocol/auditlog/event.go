@@ -10,7 +10,8 @@
 // the chain as JSON lines that carry the event bytes and the hashes, and
 // check the export offline with VerifyExport: a removed, reordered or
 // altered entry gives a distinct error. Events hold IDs, an IP address and a
-// time: never a secret, a name or any plaintext.
+// time: never a secret, a name or any plaintext. Ids are protocol.ID, which
+// is also the server's store ID.
 //
 // The package is part of the contract (protocol/): these bytes are stored by
 // the server and exported to admins, and protocol/testdata/audit-chain pins
@@ -24,7 +25,6 @@ package auditlog
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -164,51 +164,12 @@ var (
 	ErrTruncated = errors.New("audit: chain truncated")
 )
 
-// ID is an identifier as events carry it: a tenant, an account, an object.
-// It is the server's store ID (server/store.ID converts to and from it), and
-// its text form is the API's: 16 bytes in unpadded base64url, 22 characters,
-// the canonical encoding only. The zero ID means "none".
-type ID [16]byte
-
-var idText = base64.RawURLEncoding.Strict()
-
-// ParseID parses the text form of an ID. It refuses the zero ID and any
-// text but the canonical one, so that only one text maps to each ID.
-func ParseID(s string) (ID, error) {
-	var id ID
-	if len(s) != idText.EncodedLen(len(id)) {
-		return ID{}, fmt.Errorf("audit: ID of %d characters, want 22: %w", len(s), ErrMalformed)
-	}
-	if n, err := idText.Decode(id[:], []byte(s)); err != nil || n != len(id) || id.IsZero() {
-		return ID{}, fmt.Errorf("audit: ID is not a canonical non-zero base64url ID: %w", ErrMalformed)
-	}
-	return id, nil
-}
-
-func (id ID) String() string { return idText.EncodeToString(id[:]) }
-
-// IsZero reports whether id is the zero ID ("none").
-func (id ID) IsZero() bool { return id == ID{} }
-
-// MarshalText implements encoding.TextMarshaler, so IDs are strings in JSON.
-func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler with ParseID.
-func (id *ID) UnmarshalText(b []byte) error {
-	p, err := ParseID(string(b))
-	if err != nil {
-		return err
-	}
-	*id = p
-	return nil
-}
-
 // eventVersion is the version of the event encoding.
 const eventVersion = 1
 
 // Event is one audit event. IDs only: never a secret, a name, or plaintext.
 type Event struct {
-	Tenant ID
+	Tenant protocol.ID
 	// Seq is the entry's position, from 1 (server/audit.Append sets it).
 	Seq uint64
 	// Time is kept to the millisecond.
@@ -216,24 +177,24 @@ type Event struct {
 	Kind Kind
 	// Actor is the account that acted; zero for an external signer or an
 	// anonymous attempt.
-	Actor ID
+	Actor protocol.ID
 	// ActorIP is the client address; the zero Addr if unknown.
 	ActorIP netip.Addr
 	// Objects are the IDs the event is about (a document, a grant, a
 	// member), at most protocol.MaxAuditObjects.
-	Objects []ID
+	Objects []protocol.ID
 }
 
 // wireEvent is the canonical CBOR form of an Event.
 type wireEvent struct {
-	Version uint8  `cbor:"1,keyasint"`
-	Tenant  ID     `cbor:"2,keyasint"`
-	Seq     uint64 `cbor:"3,keyasint"`
-	Time    int64  `cbor:"4,keyasint"` // Unix milliseconds
-	Kind    Kind   `cbor:"5,keyasint"`
-	Actor   ID     `cbor:"6,keyasint"`
-	IP      []byte `cbor:"7,keyasint"` // empty, 4 or 16 bytes
-	Objects []ID   `cbor:"8,keyasint"`
+	Version uint8         `cbor:"1,keyasint"`
+	Tenant  protocol.ID   `cbor:"2,keyasint"`
+	Seq     uint64        `cbor:"3,keyasint"`
+	Time    int64         `cbor:"4,keyasint"` // Unix milliseconds
+	Kind    Kind          `cbor:"5,keyasint"`
+	Actor   protocol.ID   `cbor:"6,keyasint"`
+	IP      []byte        `cbor:"7,keyasint"` // empty, 4 or 16 bytes
+	Objects []protocol.ID `cbor:"8,keyasint"`
 }
 
 // Marshal returns the event's canonical encoding: deterministic CBOR of the
@@ -246,7 +207,7 @@ func (e *Event) Marshal() ([]byte, error) {
 		Kind: e.Kind, Actor: e.Actor, Objects: e.Objects,
 	}
 	if w.Objects == nil {
-		w.Objects = []ID{}
+		w.Objects = []protocol.ID{}
 	}
 	if e.ActorIP.IsValid() {
 		w.IP = e.ActorIP.Unmap().AsSlice()
@@ -326,7 +287,7 @@ func ParseEvent(b []byte) (*Event, error) {
 // Genesis is the previous hash of a tenant's first entry:
 // SHA-256("vellum-audit-genesis/v1" ‖ 0x0A ‖ tenant ID). It ties a chain to
 // its tenant, so entries cannot be moved between tenants.
-func Genesis(tenant ID) [32]byte {
+func Genesis(tenant protocol.ID) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(protocol.LabelAuditGenesis))
 	h.Write([]byte{0x0a})

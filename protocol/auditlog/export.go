@@ -17,16 +17,16 @@ import (
 // readable fields disagree with its event bytes, so what an admin reads is
 // what was hashed.
 type ExportLine struct {
-	Tenant  ID     `json:"tenant"`
-	Seq     uint64 `json:"seq"`
-	Time    string `json:"time"` // RFC 3339, UTC, milliseconds
-	Kind    string `json:"kind"`
-	Actor   *ID    `json:"actor,omitempty"`
-	IP      string `json:"ip,omitempty"`
-	Objects []ID   `json:"objects,omitempty"`
-	Event   string `json:"event"` // canonical CBOR, hex
-	Prev    string `json:"prev"`  // hex
-	Hash    string `json:"hash"`  // hex
+	Tenant  protocol.ID   `json:"tenant"`
+	Seq     uint64        `json:"seq"`
+	Time    string        `json:"time"` // RFC 3339, UTC, milliseconds
+	Kind    string        `json:"kind"`
+	Actor   *protocol.ID  `json:"actor,omitempty"`
+	IP      string        `json:"ip,omitempty"`
+	Objects []protocol.ID `json:"objects,omitempty"`
+	Event   string        `json:"event"` // canonical CBOR, hex
+	Prev    string        `json:"prev"`  // hex
+	Hash    string        `json:"hash"`  // hex
 }
 
 const exportTime = "2006-01-02T15:04:05.000Z07:00"
@@ -64,7 +64,7 @@ func WriteExportLine(w io.Writer, e *Entry) error {
 // protocol.DecodeJSON does), is over protocol.MaxAuditExportLine, or whose
 // readable fields disagree with its event bytes fails with ErrMalformed or
 // ErrAltered.
-func VerifyExport(r io.Reader, tenant ID, o *Options) (Head, error) {
+func VerifyExport(r io.Reader, tenant protocol.ID, o *Options) (Head, error) {
 	v := newVerifier(tenant, o)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), protocol.MaxAuditExportLine)

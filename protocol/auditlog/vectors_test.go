@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"vellum.dev/vellum/internal/vectortest"
+	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/protocol/auditlog"
 )
 
@@ -47,14 +48,14 @@ const vectorFormat = "audit-chain"
 
 // vectorEntries is the fixed chain of the vectors: IDs of repeated bytes,
 // times a second apart, no randomness.
-func vectorEntries(t testing.TB) (auditlog.ID, []entryVector, []*auditlog.Entry) {
+func vectorEntries(t testing.TB) (protocol.ID, []entryVector, []*auditlog.Entry) {
 	tenant := idOf(0x11)
 	events := []*auditlog.Event{
 		{Kind: auditlog.KindLogin, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10")},
-		{Kind: auditlog.KindGrantCreated, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10"), Objects: []auditlog.ID{idOf(0xd1), idOf(0xb2)}},
-		{Kind: auditlog.KindDocumentDownloaded, Actor: idOf(0xb2), ActorIP: netip.MustParseAddr("2001:db8::7"), Objects: []auditlog.ID{idOf(0xd1)}},
-		{Kind: auditlog.KindPINFailed, ActorIP: netip.MustParseAddr("198.51.100.4"), Objects: []auditlog.ID{idOf(0xe1)}},
-		{Kind: auditlog.KindLinkLocked, Objects: []auditlog.ID{idOf(0xe1)}},
+		{Kind: auditlog.KindGrantCreated, Actor: idOf(0xa1), ActorIP: netip.MustParseAddr("192.0.2.10"), Objects: []protocol.ID{idOf(0xd1), idOf(0xb2)}},
+		{Kind: auditlog.KindDocumentDownloaded, Actor: idOf(0xb2), ActorIP: netip.MustParseAddr("2001:db8::7"), Objects: []protocol.ID{idOf(0xd1)}},
+		{Kind: auditlog.KindPINFailed, ActorIP: netip.MustParseAddr("198.51.100.4"), Objects: []protocol.ID{idOf(0xe1)}},
+		{Kind: auditlog.KindLinkLocked, Objects: []protocol.ID{idOf(0xe1)}},
 	}
 	prev := auditlog.Genesis(tenant)
 	var vs []entryVector
@@ -181,7 +182,7 @@ func TestVectorsGenerate(t *testing.T) {
 func TestVectors(t *testing.T) {
 	for _, c := range vectortest.Load[chainVector](t, vectorFormat) {
 		t.Run(c.Name, func(t *testing.T) {
-			tenant, err := auditlog.ParseID(c.V.Tenant)
+			tenant, err := protocol.ParseID(c.V.Tenant)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -126,13 +126,13 @@ func (c *call) event(tx *store.Tx, tenant store.ID, kind auditlog.Kind, objects 
 }
 
 func (c *call) eventAs(tx *store.Tx, tenant, actor store.ID, kind auditlog.Kind, objects ...store.ID) error {
-	objs := make([]auditlog.ID, 0, len(objects))
+	objs := make([]store.ID, 0, len(objects))
 	for _, o := range objects {
 		if !o.IsZero() && len(objs) < protocol.MaxAuditObjects {
-			objs = append(objs, auditlog.ID(o))
+			objs = append(objs, o)
 		}
 	}
-	_, err := audit.Append(tx, &auditlog.Event{Tenant: auditlog.ID(tenant), Time: c.now, Kind: kind, Actor: auditlog.ID(actor), ActorIP: c.ip, Objects: objs})
+	_, err := audit.Append(tx, &auditlog.Event{Tenant: tenant, Time: c.now, Kind: kind, Actor: actor, ActorIP: c.ip, Objects: objs})
 	return err
 }
 

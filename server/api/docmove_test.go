@@ -13,6 +13,7 @@ import (
 	"vellum.dev/vellum/keys/grant"
 	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/protocol/auditlog"
+	"vellum.dev/vellum/server/store"
 )
 
 // beginVersion opens an upload of a new version of did under the same
@@ -203,7 +204,7 @@ func TestDocumentRenameAndMove(t *testing.T) {
 
 	// Both changes are in the audit chain, the move naming both folders.
 	r := s.raw("GET", protocol.APIPrefix+"/tenants/"+tid+"/audit/export", owner.access, "", nil)
-	tidID, _ := auditlog.ParseID(tid)
+	tidID, _ := store.ParseID(tid)
 	if _, err := auditlog.VerifyExport(bytes.NewReader(r.body), tidID, nil); err != nil {
 		t.Fatal(err)
 	}

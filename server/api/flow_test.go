@@ -330,7 +330,7 @@ func TestDocumentFlow(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("export: %d %v", r.status, r.err)
 	}
-	tidID, _ := auditlog.ParseID(tid)
+	tidID, _ := store.ParseID(tid)
 	head, err := auditlog.VerifyExport(bytes.NewReader(r.body), tidID, nil)
 	if err != nil {
 		t.Fatalf("exported chain does not verify: %v", err)

@@ -88,7 +88,7 @@ func (a *API) auditHead(c *call) (any, error) {
 		return nil, err
 	}
 	if h.Seq == 0 {
-		g := auditlog.Genesis(auditlog.ID(c.tenant.ID))
+		g := auditlog.Genesis(c.tenant.ID)
 		return &protocol.AuditHead{Seq: 0, Hash: g[:], Time: c.tenant.Created}, nil
 	}
 	es, err := audit.Entries(a.st, c.tenant.ID, h.Seq, 1)

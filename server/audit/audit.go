@@ -25,8 +25,7 @@ func Append(tx *store.Tx, e *auditlog.Event) (*auditlog.Entry, error) {
 	if e.Time.IsZero() {
 		return nil, fmt.Errorf("audit: event without a time: %w", auditlog.ErrMalformed)
 	}
-	tenant := store.ID(e.Tenant)
-	h, err := tx.AuditHead(tenant)
+	h, err := tx.AuditHead(e.Tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +39,7 @@ func Append(tx *store.Tx, e *auditlog.Event) (*auditlog.Entry, error) {
 		return nil, err
 	}
 	ent := &auditlog.Entry{Event: e, Raw: raw, Prev: prev, Hash: auditlog.ChainHash(prev, raw)}
-	if err := tx.AppendAuditEntry(&store.AuditEntry{Tenant: tenant, Seq: e.Seq, Event: raw, Hash: ent.Hash}); err != nil {
+	if err := tx.AppendAuditEntry(&store.AuditEntry{Tenant: e.Tenant, Seq: e.Seq, Event: raw, Hash: ent.Hash}); err != nil {
 		return nil, err
 	}
 	return ent, nil
@@ -60,7 +59,7 @@ func Entries(src Source, tenant store.ID, from uint64, limit int) ([]*auditlog.E
 	if from == 0 {
 		from = 1
 	}
-	prev := auditlog.Genesis(auditlog.ID(tenant))
+	prev := auditlog.Genesis(tenant)
 	if from > 1 {
 		p, err := src.AuditEntries(tenant, from-1, 1)
 		if err != nil {

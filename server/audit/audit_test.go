@@ -43,25 +43,24 @@ func TestAppendInTransaction(t *testing.T) {
 	s, acct, tenant := openStore(t)
 	g := &store.Grant{ID: store.NewID(), Tenant: tenant, Object: store.NewID(), ObjectKind: store.ObjectDocument,
 		Grantee: store.NewID(), Granter: acct, Wrapped: []byte("age")}
-	tid, aid := auditlog.ID(tenant), auditlog.ID(acct)
 	var got *auditlog.Entry
 	if err := s.Update(func(tx *store.Tx) error {
 		if err := tx.PutGrant(g); err != nil {
 			return err
 		}
 		var err error
-		got, err = audit.Append(tx, &auditlog.Event{Tenant: tid, Time: t0, Kind: auditlog.KindGrantCreated,
-			Actor: aid, ActorIP: netip.MustParseAddr("2001:db8::1"), Objects: []auditlog.ID{auditlog.ID(g.ID), auditlog.ID(g.Object)}})
+		got, err = audit.Append(tx, &auditlog.Event{Tenant: tenant, Time: t0, Kind: auditlog.KindGrantCreated,
+			Actor: acct, ActorIP: netip.MustParseAddr("2001:db8::1"), Objects: []store.ID{g.ID, g.Object}})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got.Event.Seq != 1 || got.Prev != auditlog.Genesis(tid) {
+	if got.Event.Seq != 1 || got.Prev != auditlog.Genesis(tenant) {
 		t.Fatalf("first entry: seq %d", got.Event.Seq)
 	}
 	// A transaction that fails takes its event with it.
 	if err := s.Update(func(tx *store.Tx) error {
-		if _, err := audit.Append(tx, &auditlog.Event{Tenant: tid, Time: t0, Kind: auditlog.KindLogin, Actor: aid}); err != nil {
+		if _, err := audit.Append(tx, &auditlog.Event{Tenant: tenant, Time: t0, Kind: auditlog.KindLogin, Actor: acct}); err != nil {
 			return err
 		}
 		return errors.New("abort")
@@ -70,8 +69,8 @@ func TestAppendInTransaction(t *testing.T) {
 	}
 	for i := 0; i < 5; i++ {
 		if err := s.Update(func(tx *store.Tx) error {
-			_, err := audit.Append(tx, &auditlog.Event{Tenant: tid, Time: t0.Add(time.Minute), Kind: auditlog.KindDocumentDownloaded,
-				Actor: aid, ActorIP: netip.MustParseAddr("::ffff:198.51.100.7"), Objects: []auditlog.ID{auditlog.ID(g.Object)}})
+			_, err := audit.Append(tx, &auditlog.Event{Tenant: tenant, Time: t0.Add(time.Minute), Kind: auditlog.KindDocumentDownloaded,
+				Actor: acct, ActorIP: netip.MustParseAddr("::ffff:198.51.100.7"), Objects: []store.ID{g.Object}})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -81,7 +80,7 @@ func TestAppendInTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := auditlog.Verify(tid, es, nil)
+	head, err := auditlog.Verify(tenant, es, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +97,7 @@ func TestAppendInTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := auditlog.Head{Seq: 3, Hash: es[2].Hash}
-	if h, err := auditlog.Verify(tid, page, &auditlog.Options{Start: &start}); err != nil || h.Seq != 5 {
+	if h, err := auditlog.Verify(tenant, page, &auditlog.Options{Start: &start}); err != nil || h.Seq != 5 {
 		t.Fatalf("page: %v, head %d", err, h.Seq)
 	}
 	if es, err := audit.Entries(s, tenant, 7, 10); err != nil || len(es) != 0 {
@@ -110,10 +109,10 @@ func TestAppendInTransaction(t *testing.T) {
 	if err != nil || eh != head {
 		t.Fatalf("export: %v", err)
 	}
-	if vh, err := auditlog.VerifyExport(&buf, tid, &auditlog.Options{Expect: []auditlog.Head{start}}); err != nil || vh != head {
+	if vh, err := auditlog.VerifyExport(&buf, tenant, &auditlog.Options{Expect: []auditlog.Head{start}}); err != nil || vh != head {
 		t.Fatalf("VerifyExport: %v", err)
 	}
-	if _, err := audit.Append(nil, &auditlog.Event{Tenant: tid}); !errors.Is(err, auditlog.ErrMalformed) {
+	if _, err := audit.Append(nil, &auditlog.Event{Tenant: tenant}); !errors.Is(err, auditlog.ErrMalformed) {
 		t.Fatalf("event without time: %v", err)
 	}
 }

@@ -18,7 +18,6 @@ package store
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -28,6 +27,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"vellum.dev/vellum/protocol"
 )
 
 // Sentinel errors. Methods wrap them with %w and add what failed, so callers
@@ -60,10 +61,10 @@ var (
 const formatVersion uint64 = 1
 
 // ID is a 128-bit random identifier of an account, tenant, folder, document,
-// grant, upload, envelope or any other object. Its text form is the API's id
-// form (protocol.ValidID): 16 bytes in unpadded base64url, 22 characters.
-// The zero ID means "none" and is never assigned.
-type ID [16]byte
+// grant, upload, envelope or any other object: protocol.ID, whose text form
+// is the API's id form (protocol.ValidID): 16 bytes in unpadded base64url,
+// 22 characters. The zero ID means "none" and is never assigned.
+type ID = protocol.ID
 
 // NewID returns a fresh random ID.
 func NewID() ID {
@@ -74,41 +75,15 @@ func NewID() ID {
 	return id
 }
 
-var idEncoding = base64.RawURLEncoding.Strict()
-
-// ParseID parses the text form of an ID: exactly 22 characters of unpadded
-// base64url in canonical form (unused bits zero), not the zero ID. Only one
-// text maps to each ID, so IDs can be compared as text too.
+// ParseID parses the text form of an ID (protocol.ParseID): exactly 22
+// characters of unpadded base64url in canonical form (unused bits zero), not
+// the zero ID. Its errors wrap ErrInvalid.
 func ParseID(s string) (ID, error) {
-	var id ID
-	if len(s) != idEncoding.EncodedLen(len(id)) {
-		return ID{}, fmt.Errorf("store: ID of %d characters, want 22: %w", len(s), ErrInvalid)
-	}
-	if n, err := idEncoding.Decode(id[:], []byte(s)); err != nil || n != len(id) {
-		return ID{}, fmt.Errorf("store: ID is not canonical base64url: %w", ErrInvalid)
-	}
-	if id.IsZero() {
-		return ID{}, fmt.Errorf("store: zero ID: %w", ErrInvalid)
+	id, err := protocol.ParseID(s)
+	if err != nil {
+		return ID{}, fmt.Errorf("store: %v: %w", err, ErrInvalid)
 	}
 	return id, nil
-}
-
-func (id ID) String() string { return idEncoding.EncodeToString(id[:]) }
-
-// IsZero reports whether id is the zero ID ("none").
-func (id ID) IsZero() bool { return id == ID{} }
-
-// MarshalText implements encoding.TextMarshaler, so IDs are strings in JSON.
-func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler with ParseID.
-func (id *ID) UnmarshalText(b []byte) error {
-	p, err := ParseID(string(b))
-	if err != nil {
-		return err
-	}
-	*id = p
-	return nil
 }
 
 // Options configure Open. The zero value is a production store on disk.

@@ -68,14 +68,6 @@ func auditEventOf(ev *auditlog.Event, hash [32]byte) AuditEvent {
 	return a
 }
 
-func auditTenant(tenantID string) (auditlog.ID, error) {
-	t, err := auditlog.ParseID(tenantID)
-	if err != nil {
-		return t, protocol.Errorf(protocol.CodeBadRequest, "tenant id is not 16 bytes of base64url")
-	}
-	return t, nil
-}
-
 // VerifyAuditExport checks an audit export of a tenant (JSON lines) as a
 // hash chain from its genesis, line by line in constant memory, and
 // returns its head. With expect (a head seen before), the chain must pass
@@ -83,7 +75,7 @@ func auditTenant(tenantID string) (auditlog.ID, error) {
 // A removed, reordered or altered entry is an *AuditChainError wrapping
 // its sentinel.
 func VerifyAuditExport(r io.Reader, tenantID string, expect ...AuditHead) (AuditHead, error) {
-	t, err := auditTenant(tenantID)
+	t, err := protocol.ParseID(tenantID)
 	if err != nil {
 		return AuditHead{}, err
 	}
@@ -95,7 +87,7 @@ func VerifyAuditExport(r io.Reader, tenantID string, expect ...AuditHead) (Audit
 // first page from the genesis, a later one from the head of the page this
 // client checked before it.
 func (c *Client) AuditLog(ctx context.Context, tenantID, cursor string) (*AuditPage, error) {
-	tid, err := auditTenant(tenantID)
+	tid, err := protocol.ParseID(tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +157,7 @@ func (c *Client) noteAuditHead(t *tenantState, h AuditHead) {
 // The bytes reach w before the check ends: on error the caller MUST discard
 // what was written.
 func (c *Client) ExportAudit(ctx context.Context, tenantID string, w io.Writer) (AuditHead, error) {
-	if _, err := auditTenant(tenantID); err != nil {
+	if _, err := protocol.ParseID(tenantID); err != nil {
 		return AuditHead{}, err
 	}
 	var h protocol.AuditHead

@@ -16,7 +16,7 @@ import (
 // The audit formats and the verifier are tested in protocol/auditlog,
 // against the vectors; these tests are of the client's use of them.
 
-var testTenantID = auditlog.ID{15: 1} // testTenant
+var testTenantID = protocol.ID{15: 1} // testTenant
 
 // auditChain builds a chain of n events of testTenant as the server writes
 // it: the raw events, their hashes, and the export.
@@ -29,10 +29,10 @@ func auditChain(t *testing.T, n int) (raws [][]byte, hashes [][32]byte, export [
 			Tenant: testTenantID, Seq: uint64(i), Time: time.UnixMilli(1_790_000_000_000 + int64(i)*1001), Kind: auditlog.Kind(i%30 + 1),
 		}
 		if i%2 == 0 {
-			ev.Actor, ev.ActorIP = auditlog.ID{0: byte(i)}, netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
+			ev.Actor, ev.ActorIP = protocol.ID{0: byte(i)}, netip.AddrFrom4([4]byte{192, 0, 2, byte(i)})
 		}
 		if i%3 == 0 {
-			ev.Objects, ev.ActorIP = []auditlog.ID{{1, byte(i)}, {2, byte(i)}}, netip.MustParseAddr("2020:2020::2020")
+			ev.Objects, ev.ActorIP = []protocol.ID{{1, byte(i)}, {2, byte(i)}}, netip.MustParseAddr("2020:2020::2020")
 		}
 		raw, err := ev.Marshal()
 		if err != nil {
