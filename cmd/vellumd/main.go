@@ -59,6 +59,9 @@ type config struct {
 	// ipRate is the API requests per second allowed to one client
 	// address, with a burst of ipBurstSeconds' worth.
 	ipRate int
+	// uploadRate is the upload bytes per second, in MiB, allowed to one
+	// client address, with a burst of uploadBurstSeconds' worth.
+	uploadRate int
 	// init: make the secrets that are missing, print the seal log's
 	// verifier key and exit, so that a build can pin it (make build).
 	init bool
@@ -70,6 +73,17 @@ const (
 	defaultIPRate  = 20
 	ipBurstSeconds = 30
 	maxIPRate      = 1_000_000_000
+)
+
+// defaultUploadRate (MiB/s) and uploadBurstSeconds are api.DefaultLimits'
+// per-address byte budget of upload chunks: 256 MiB/s, a burst of 1 GiB.
+const (
+	defaultUploadRate  = 256
+	uploadBurstSeconds = 4
+	maxUploadRate      = 1 << 20 // 1 TiB/s
+	// minUploadRate gives a burst of protocol.MaxChunk: a smaller burst
+	// could never pass a full chunk (api.New refuses it).
+	minUploadRate = (protocol.MaxChunk >> 20) / uploadBurstSeconds
 )
 
 func main() {
@@ -99,6 +113,8 @@ func parseFlags(args []string) (*config, error) {
 	fset.IntVar(&c.ipRate, "ip-rate", defaultIPRate, "API requests per second per client address, with a burst of 30 seconds' worth. "+
 		"Behind a reverse proxy every client shares the proxy's address: raise it there")
 	fset.BoolVar(&c.init, "init", false, "make the secrets that are missing, print the seal log's public key (what clients and the CLI pin) and exit")
+	fset.IntVar(&c.uploadRate, "upload-rate", defaultUploadRate, "upload MiB per second per client address, with a burst of 4 seconds' worth "+
+		"(each account has its own budget of the default besides). Behind a reverse proxy every client shares the proxy's address: raise it there")
 	// Environment first, flags over it.
 	var envErr error
 	fset.VisitAll(func(f *flag.Flag) {
@@ -120,6 +136,9 @@ func parseFlags(args []string) (*config, error) {
 	}
 	if c.ipRate < 1 || c.ipRate > maxIPRate {
 		return nil, fmt.Errorf("-ip-rate must be between 1 and %d", maxIPRate)
+	}
+	if c.uploadRate < minUploadRate || c.uploadRate > maxUploadRate {
+		return nil, fmt.Errorf("-upload-rate must be between %d and %d (MiB per second)", minUploadRate, maxUploadRate)
 	}
 	if c.secrets == "" {
 		abs, err := filepath.Abs(c.data)
@@ -207,6 +226,10 @@ func serve(ctx context.Context, c *config, logger *slog.Logger, ready chan<- str
 	var limits api.Limits // zero fields take api.DefaultLimits
 	if c.ipRate != defaultIPRate {
 		limits.PerIP = ratelimit.New(ratelimit.Config{Burst: ipBurstSeconds * c.ipRate, Refill: time.Second / time.Duration(c.ipRate)})
+	}
+	if c.uploadRate != defaultUploadRate {
+		perSecond := int64(c.uploadRate) << 20
+		limits.ChunkBytesPerIP = ratelimit.NewBytes(ratelimit.BytesConfig{Burst: uploadBurstSeconds * perSecond, PerSecond: perSecond})
 	}
 	a, err := api.New(api.Config{
 		Store: st, Sessions: sessions, OPAQUE: osrv, StateSecret: sec.state, Notifier: notifier, SealLog: lg,
