@@ -1,6 +1,9 @@
 package protocol
 
-import "encoding/base64"
+import (
+	"crypto/rand"
+	"encoding/base64"
+)
 
 // ID is an id in binary form: 16 bytes, as the server stores ids
 // (server/store.ID is this type) and audit events carry them
@@ -10,6 +13,16 @@ import "encoding/base64"
 type ID [16]byte
 
 var idText = base64.RawURLEncoding.Strict()
+
+// NewID returns a fresh random ID, never the zero ID: the server's ids and
+// the ids clients make (documents, folders, tenants, envelopes, signers).
+func NewID() ID {
+	var id ID
+	for id.IsZero() {
+		rand.Read(id[:]) // never fails: see crypto/rand.Read
+	}
+	return id
+}
 
 // ParseID parses the text form of an ID: exactly 22 characters of unpadded
 // base64url in canonical form (unused bits zero), not the zero ID. Only one

@@ -32,3 +32,18 @@ func TestID(t *testing.T) {
 		}
 	}
 }
+
+// TestNewID: fresh ids are valid, canonical, never zero, and not repeated.
+func TestNewID(t *testing.T) {
+	seen := map[protocol.ID]bool{}
+	for range 1000 {
+		id := protocol.NewID()
+		if id.IsZero() || seen[id] {
+			t.Fatalf("NewID gave %v (zero or repeated)", id)
+		}
+		seen[id] = true
+		if p, err := protocol.ParseID(id.String()); err != nil || p != id || !protocol.ValidID(id.String()) {
+			t.Fatalf("NewID's text form %q does not parse back: %v", id.String(), err)
+		}
+	}
+}

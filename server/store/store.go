@@ -17,7 +17,6 @@
 package store
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -66,14 +65,8 @@ const formatVersion uint64 = 1
 // 22 characters. The zero ID means "none" and is never assigned.
 type ID = protocol.ID
 
-// NewID returns a fresh random ID.
-func NewID() ID {
-	var id ID
-	for id.IsZero() {
-		rand.Read(id[:]) // never fails: see crypto/rand.Read
-	}
-	return id
-}
+// NewID returns a fresh random ID (protocol.NewID).
+func NewID() ID { return protocol.NewID() }
 
 // ParseID parses the text form of an ID (protocol.ParseID): exactly 22
 // characters of unpadded base64url in canonical form (unused bits zero), not

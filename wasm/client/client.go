@@ -1,8 +1,6 @@
 package client
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strings"
 	"sync"
@@ -236,10 +234,6 @@ func (c *Client) PublicKeyring() (account.PublicKeyring, error) {
 	return s.public, nil
 }
 
-// newID returns a fresh client-made id: 16 random bytes, unpadded base64url
-// (SPEC §Identifiers).
-func newID() string {
-	var b [16]byte
-	rand.Read(b[:]) // never fails: see crypto/rand.Read
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a fresh client-made id in its text form (SPEC
+// §Identifiers).
+func newID() string { return protocol.NewID().String() }
