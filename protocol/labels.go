@@ -17,6 +17,7 @@ const (
 	LabelSignerStatement  Label = "vellum-signature/v1"
 	LabelFolderRotation   Label = "vellum-folder-rotation/v1"
 	LabelKeyringPublicKey Label = "vellum-keyring-public/v1"
+	LabelDocumentVersion  Label = "vellum-document-version/v1"
 )
 
 // HKDF labels: the info parameter of HKDF-SHA-256 for each derivation.

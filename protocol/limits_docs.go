@@ -10,6 +10,10 @@ const (
 	// one wrapped X25519 identity (about 250 bytes) and a few short fields.
 	MaxGrant = 4 << 10
 
+	// MaxVersionStatement is the largest encoded signed document version
+	// statement (document/version.go): ids, a hash, a key, a signature.
+	MaxVersionStatement = 1 << 10
+
 	// MaxFolderRotation is the largest encoded signed folder rotation.
 	MaxFolderRotation = 4 << 10
 

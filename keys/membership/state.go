@@ -33,6 +33,10 @@ type State struct {
 	owners  int
 	// recovery is nil while tenant recovery is off.
 	recovery *Recovery
+	// vouched holds every verify key the chain has bound to each account,
+	// members past and present: what they signed while they held a key
+	// stays checkable after they change keys or leave (Vouched).
+	vouched map[string][]keys.VerifyKey
 }
 
 // Verify checks a whole chain, oldest statement first, against a pin, and
@@ -101,6 +105,7 @@ func start(signed []byte, pin *Pin) (*State, error) {
 		pin:     Pin{TenantID: st.TenantID, Genesis: st.Hash()},
 		members: make(map[string]*Member),
 		emails:  make(map[string]string),
+		vouched: make(map[string][]keys.VerifyKey),
 	}
 	s.commit(st)
 	return s, nil
@@ -272,12 +277,18 @@ func foldEmail(e string) string { return strings.ToLower(e) }
 
 // commit applies a checked statement.
 func (s *State) commit(st *Statement) {
+	vouch := func(account string, k keys.VerifyKey) {
+		if !slices.Contains(s.vouched[account], k) {
+			s.vouched[account] = append(s.vouched[account], k)
+		}
+	}
 	add := func(m Member) {
 		s.members[m.AccountID] = &m
 		s.emails[foldEmail(m.Email)] = m.AccountID
 		if m.Role == protocol.RoleOwner {
 			s.owners++
 		}
+		vouch(m.AccountID, m.VerifyKey)
 	}
 	switch c := st.Change.(type) {
 	case Genesis:
@@ -303,6 +314,7 @@ func (s *State) commit(st *Statement) {
 	case UpdateKeys:
 		m := s.members[c.AccountID]
 		m.VerifyKey, m.Recipient = c.VerifyKey, c.Recipient
+		vouch(c.AccountID, c.VerifyKey)
 	case EnableRecovery:
 		r := c.Recovery
 		r.Holders = slices.Clone(r.Holders)
@@ -364,6 +376,15 @@ func (s *State) VerifyKeyFor(accountID string) (keys.VerifyKey, error) {
 		return keys.VerifyKey{}, err
 	}
 	return m.VerifyKey, nil
+}
+
+// Vouched reports whether the chain has, at any point, bound verify key k
+// to the account: its key while it was a member, even if it has since
+// changed keys or left. Use it to check what a member signed in the past
+// (a document version it uploaded); use VerifyKeyFor for what a member
+// signs now.
+func (s *State) Vouched(accountID string, k keys.VerifyKey) bool {
+	return slices.Contains(s.vouched[accountID], k)
 }
 
 // CheckRecipient returns nil if r is the recipient the chain holds for the
