@@ -112,12 +112,18 @@ type Upload struct {
 
 // CommitUploadRequest makes the upload visible. SHA256 is SHA-256 of the
 // whole ciphertext, a transport check (never of the plaintext, whose hash is
-// the seal's D and stays with the client).
+// the seal's D and stays with the client). Statement is the uploader's
+// signed version statement (keys/document, SPEC part 30 §Version
+// statements) over this tenant, document, version, ciphertext size and
+// SHA256: readers check the version against it.
 type CommitUploadRequest struct {
-	SHA256 []byte `json:"sha256"`
+	SHA256    []byte `json:"sha256"`
+	Statement []byte `json:"statement"`
 }
 
-func (r *CommitUploadRequest) Validate() error { return needHash("sha256", r.SHA256) }
+func (r *CommitUploadRequest) Validate() error {
+	return first(needHash("sha256", r.SHA256), needBytes("statement", r.Statement, MaxVersionStatement))
+}
 
 // Document is a document's current version.
 type Document struct {
@@ -138,6 +144,8 @@ type DocumentVersion struct {
 	Sealed           bool      `json:"sealed,omitempty"`
 	CreatedBy        string    `json:"createdBy"`
 	CreatedAt        time.Time `json:"createdAt"`
+	// Statement is the uploader's signed version statement, as committed.
+	Statement []byte `json:"statement"`
 }
 
 type DocumentList struct {

@@ -94,7 +94,7 @@ func goodRequests() map[string]protocol.Request {
 		"folders.rewraps.store": &protocol.RewrapRequest{Rewraps: []protocol.Rewrap{{DocumentID: exDocument, Version: 1, FolderKeyVersion: 2, KeyWrap: ex("age file")}}},
 
 		"uploads.create":   &protocol.CreateUploadRequest{DocumentID: exDocument, FolderID: exFolder, Size: 10 << 30, Metadata: ex("age file"), KeyWrap: ex("age file"), FolderKeyVersion: 2},
-		"uploads.commit":   &protocol.CommitUploadRequest{SHA256: bytes.Repeat([]byte{0xab}, 32)},
+		"uploads.commit":   &protocol.CommitUploadRequest{SHA256: bytes.Repeat([]byte{0xab}, 32), Statement: ex("signed version statement")},
 		"documents.rename": &protocol.RenameDocumentRequest{Version: 2, Metadata: ex("age file")},
 		"documents.move": &protocol.MoveDocumentRequest{FolderID: exFolder, FolderKeyVersion: 3,
 			KeyWraps: []protocol.VersionKeyWrap{{Version: 1, KeyWrap: ex("age file")}, {Version: 2, KeyWrap: ex("age file")}}},
@@ -180,7 +180,8 @@ var badRequests = []struct {
 	{"rename-version-zero", "documents.rename", "versions start at 1", `{"version":0,"metadata":"S0Ux"}`, "", protocol.CodeBadRequest},
 	{"move-version-twice", "documents.move", "one version's key wrapped twice", `{"folderId":"f","folderKeyVersion":1,"keyWraps":[{"version":1,"keyWrap":"S0Ux"},{"version":1,"keyWrap":"S0Ux"}]}`, "", protocol.CodeBadRequest},
 	{"move-no-wraps", "documents.move", "a move without the versions' keys", `{"folderId":"f","folderKeyVersion":1,"keyWraps":[]}`, "", protocol.CodeBadRequest},
-	{"hash-wrong-length", "uploads.commit", "a SHA-256 of 31 bytes", `{"sha256":"` + b64(31) + `"}`, "", protocol.CodeBadRequest},
+	{"hash-wrong-length", "uploads.commit", "a SHA-256 of 31 bytes", `{"sha256":"` + b64(31) + `","statement":"c3Q="}`, "", protocol.CodeBadRequest},
+	{"commit-without-statement", "uploads.commit", "a commit without the uploader's version statement", `{"sha256":"` + b64(32) + `"}`, "", protocol.CodeBadRequest},
 	{"float-for-int", "uploads.create", "a size with a fraction", `{"documentId":"d","folderId":"f","size":1.5,"metadata":"S0Ux","keyWrap":"S0Ux","folderKeyVersion":1}`, "", protocol.CodeBadRequest},
 	{"pin-instead-of-verifier", "links.open", "the PIN itself, which never goes to the server: the signer sends the verifier", `{"pin":"482913"}`, "", protocol.CodeUnknownField},
 	{"verifier-short", "links.open", "a verifier of 42 characters", `{"verifier":"Mb13TM09Fsy2WfdsqVZD9gpSbKPTug93xDzozU27GC"}`, "", protocol.CodeBadRequest},

@@ -149,7 +149,7 @@ func run(o *options) error {
 	if err != nil {
 		return err
 	}
-	api := &apiClient{hc: hc, base: v.url + protocol.APIPrefix, bearer: bt.get(), tenant: tenant.ID, folder: folder.ID}
+	api := &apiClient{hc: hc, base: v.url + protocol.APIPrefix, bearer: bt.get(), tenant: tenant.ID, folder: folder.ID, c: c}
 	var f protocol.Folder
 	if err := api.json("GET", "/tenants/"+tenant.ID+"/folders/"+folder.ID, nil, &f); err != nil {
 		return err
@@ -256,6 +256,8 @@ type apiClient struct {
 	hc             *http.Client
 	base, bearer   string
 	tenant, folder string
+	// c signs the version statement of each upload, as the account.
+	c *client.Client
 }
 
 func (a *apiClient) do(method, path, ct string, body io.Reader, size int64, out any) error {
@@ -357,8 +359,12 @@ func (a *apiClient) uploadOne(doc *ciphertext) (string, int, error) {
 			return "", 0, err
 		}
 	}
+	st, err := a.c.VersionStatement(a.tenant, did, up.Version, int64(len(doc.ct)), doc.sum)
+	if err != nil {
+		return "", 0, err
+	}
 	var d protocol.Document
-	if err := a.json("POST", "/tenants/"+a.tenant+"/uploads/"+up.UploadID+"/commit", &protocol.CommitUploadRequest{SHA256: doc.sum[:]}, &d); err != nil {
+	if err := a.json("POST", "/tenants/"+a.tenant+"/uploads/"+up.UploadID+"/commit", &protocol.CommitUploadRequest{SHA256: doc.sum[:], Statement: st}, &d); err != nil {
 		return "", 0, err
 	}
 	return d.DocumentID, chunk, nil

@@ -45,7 +45,7 @@ func (u *user) beginVersion(tid, fid, did string, dk *keys.Identity, plaintext [
 		s.t.Fatalf("chunk: %d %v", r.status, r.err)
 	}
 	sum := sha256.Sum256(ct.Bytes())
-	return up.UploadID, &protocol.CommitUploadRequest{SHA256: sum[:]}
+	return up.UploadID, &protocol.CommitUploadRequest{SHA256: sum[:], Statement: u.versionStatement(tid, did, up.Version, ct.Bytes())}
 }
 
 func sealedMetadata(t *testing.T, dk *keys.Identity, name string, size int) []byte {

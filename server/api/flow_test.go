@@ -60,6 +60,20 @@ func (u *user) newFolder(tid, name string) (string, *keys.Identity) {
 
 // upload encrypts plaintext into a new document of folder fid (key fk at
 // version kv) and sends it in chunks of chunk bytes.
+// versionStatement is u's signed statement of version v of document did,
+// whose ciphertext is ct, as u's client makes it at the commit.
+func (u *user) versionStatement(tid, did string, v uint32, ct []byte) []byte {
+	u.s.t.Helper()
+	st, err := document.SignVersion(u.kr.SigningKey(), document.VersionFacts{
+		TenantID: tid, DocumentID: did, Version: v, CipherSize: int64(len(ct)),
+		CipherSHA256: sha256.Sum256(ct), UploaderID: u.id, Time: time.Now(),
+	})
+	if err != nil {
+		u.s.t.Fatal(err)
+	}
+	return st.Bytes()
+}
+
 func (u *user) upload(tid, fid string, fk *keys.Identity, kv uint32, plaintext []byte, chunk int) (string, *keys.Identity, []byte) {
 	u.s.t.Helper()
 	return u.uploadAs(tid, fid, fk, kv, plaintext, chunk, "report.pdf")
@@ -121,9 +135,11 @@ func (u *user) uploadAs(tid, fid string, fk *keys.Identity, kv uint32, plaintext
 	sum := sha256.Sum256(data)
 	bad := sum
 	bad[0] ^= 1
-	s.wantCode(protocol.CodeBadRequest, "POST", "/tenants/"+tid+"/uploads/"+up.UploadID+"/commit", u.access, &protocol.CommitUploadRequest{SHA256: bad[:]})
+	stmt := u.versionStatement(tid, did, 1, data)
+	commit := "/tenants/" + tid + "/uploads/" + up.UploadID + "/commit"
+	s.wantCode(protocol.CodeBadRequest, "POST", commit, u.access, &protocol.CommitUploadRequest{SHA256: bad[:], Statement: stmt})
 	var doc protocol.Document
-	s.must("POST", "/tenants/"+tid+"/uploads/"+up.UploadID+"/commit", u.access, &protocol.CommitUploadRequest{SHA256: sum[:]}, &doc)
+	s.must("POST", commit, u.access, &protocol.CommitUploadRequest{SHA256: sum[:], Statement: stmt}, &doc)
 	if doc.DocumentID != did || doc.Size != int64(len(data)) || doc.Version != 1 {
 		s.t.Fatalf("document: %+v", doc)
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"vellum.dev/vellum/keys/document"
+	"vellum.dev/vellum/keys/membership"
 	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/protocol/auditlog"
 	"vellum.dev/vellum/server/store"
@@ -42,6 +44,7 @@ func versionView(v store.View, ver *store.Version) (protocol.DocumentVersion, er
 	return protocol.DocumentVersion{
 		Version: uint32(ver.N), Size: int64(ver.Size), Metadata: ver.Metadata, KeyWrap: bk.KeyWrap,
 		FolderKeyVersion: uint32(bk.FolderKeyVersion), CreatedBy: ver.Uploader.String(), CreatedAt: ver.Created,
+		Statement: ver.Statement,
 	}, nil
 }
 
@@ -214,9 +217,12 @@ func (a *API) uploadCommit(c *call) (any, error) {
 	if subtle.ConstantTimeCompare(h.Sum(nil), r.SHA256) != 1 {
 		return nil, badRequest("sha256 does not match the bytes received; abort the upload and send it again")
 	}
+	if err := c.checkVersionStatement(r.Statement, u, [32]byte(r.SHA256)); err != nil {
+		return nil, err
+	}
 	var out *protocol.Document
 	err = a.st.Update(func(tx *store.Tx) error {
-		ver, err := tx.CommitUpload(u.ID)
+		ver, err := tx.CommitUpload(u.ID, r.Statement)
 		if err != nil {
 			return err
 		}
@@ -234,6 +240,39 @@ func (a *API) uploadCommit(c *call) (any, error) {
 		return nil, conflict("a document with this id exists")
 	}
 	return out, err
+}
+
+// checkVersionStatement checks the uploader's version statement of upload
+// u, whose ciphertext's SHA-256 is sum: it names this tenant, document,
+// version, size and hash and the caller, and is signed with the caller's
+// key in the membership chain. The server cannot make one; it refuses one
+// that readers would refuse, so that an honest client's mistake shows at
+// once rather than on every reader's screen.
+func (c *call) checkVersionStatement(signed []byte, u *store.Upload, sum [32]byte) error {
+	st, err := document.ParseVersionStatement(signed)
+	if err != nil {
+		return protocol.Errorf(protocol.CodeBadEncoding, "statement is not a version statement")
+	}
+	if err := st.Check(c.tenant.ID.String(), u.Document.String(), uint32(u.BaseVersion+1), int64(u.Size), c.account.ID.String()); err != nil {
+		if errors.Is(err, document.ErrStatementSignature) {
+			return protocol.Errorf(protocol.CodeBadSignature, "the version statement's signature does not verify")
+		}
+		return badRequest("the version statement is not for this upload")
+	}
+	if st.CheckContent(sum) != nil {
+		return badRequest("the version statement signs another ciphertext")
+	}
+	_, err = chainRead(c.a, c.tenant.ID, func(ms *membership.State) (struct{}, error) {
+		vk, err := ms.VerifyKeyFor(c.account.ID.String())
+		if err != nil {
+			return struct{}{}, err
+		}
+		if vk != st.Key {
+			return struct{}{}, protocol.Errorf(protocol.CodeBadSignature, "the version statement is not signed with the uploader's key in the membership chain")
+		}
+		return struct{}{}, nil
+	})
+	return err
 }
 
 func (a *API) uploadAbort(c *call) (any, error) {

@@ -190,7 +190,7 @@ func TestObjectRights(t *testing.T) {
 		"folders.rename":        &protocol.RenameFolderRequest{Name: []byte("name")},
 		"folders.move":          &protocol.MoveFolderRequest{},
 		"folders.rewraps.store": &protocol.RewrapRequest{Rewraps: []protocol.Rewrap{{DocumentID: f.did, Version: 1, FolderKeyVersion: 2, KeyWrap: []byte("w")}}},
-		"uploads.commit":        &protocol.CommitUploadRequest{SHA256: sum[:]},
+		"uploads.commit":        &protocol.CommitUploadRequest{SHA256: sum[:], Statement: []byte("signed statement")},
 		"documents.rename":      &protocol.RenameDocumentRequest{Version: 1, Metadata: []byte("m")},
 		"documents.move":        &protocol.MoveDocumentRequest{FolderID: f.fid, FolderKeyVersion: 1, KeyWraps: []protocol.VersionKeyWrap{{Version: 1, KeyWrap: []byte("w")}}},
 		"folders.rotate":        &protocol.RotateFolderRequest{KeyVersion: 2, Recipient: f.owner.pub().Recipient.String(), Rotation: []byte("r"), Grants: []protocol.GrantUpload{{Grant: []byte("g"), GranteeID: f.member.id, ObjectKind: protocol.ObjectFolder, ObjectID: f.fid, KeyVersion: 2}}},

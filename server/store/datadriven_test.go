@@ -75,7 +75,7 @@ func TestUploadScript(t *testing.T) {
 			}
 		case "commit":
 			var v *store.Version
-			err = s.Update(func(tx *store.Tx) (err error) { v, err = tx.CommitUpload(id(args[1])); return })
+			err = s.Update(func(tx *store.Tx) (err error) { v, err = tx.CommitUpload(id(args[1]), nil); return })
 			if err == nil {
 				got = fmt.Sprintf("version %d", v.N)
 			}

@@ -68,7 +68,7 @@ func TestRenameAndMoveDocument(t *testing.T) {
 		t.Fatalf("document after the move: %+v", d)
 	}
 	checkBlob(t, s, doc, 1, pattern(1000, 1))
-	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(u.ID); return err }), store.ErrConflict)
+	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(u.ID, nil); return err }), store.ErrConflict)
 	if d, _ := s.Document(doc); d.Current != 2 {
 		t.Fatal("a refused commit made a version")
 	}

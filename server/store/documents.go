@@ -34,6 +34,9 @@ type Version struct {
 	KeyVersion uint64    `cbor:"6,keyasint"`
 	Uploader   ID        `cbor:"7,keyasint"`
 	Created    time.Time `cbor:"8,keyasint"`
+	// Statement is the uploader's signed version statement, opaque here
+	// (the API checks it before the commit).
+	Statement []byte `cbor:"9,keyasint,omitempty"`
 }
 
 // Document returns a document, or ErrNotFound.

@@ -104,7 +104,7 @@ func upload(t testing.TB, s *store.Store, f fixture, doc store.ID, base uint64, 
 		off, data = next, data[n:]
 	}
 	var v *store.Version
-	update(t, s, func(tx *store.Tx) (err error) { v, err = tx.CommitUpload(u.ID); return })
+	update(t, s, func(tx *store.Tx) (err error) { v, err = tx.CommitUpload(u.ID, nil); return })
 	return v
 }
 
@@ -427,7 +427,7 @@ func TestUploadVisibleOnlyAfterCommit(t *testing.T) {
 	wantErr(t, err, store.ErrInvalid) // past the declared size
 
 	// Not complete: not committable, and invisible.
-	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(u.ID); return err }), store.ErrConflict)
+	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(u.ID, nil); return err }), store.ErrConflict)
 	_, err = s.Document(doc)
 	wantErr(t, err, store.ErrNotFound)
 	if ds, _ := s.DocumentsIn(f.folder); len(ds) != 0 {
@@ -440,7 +440,7 @@ func TestUploadVisibleOnlyAfterCommit(t *testing.T) {
 		must(t, err)
 	}
 	var v *store.Version
-	update(t, s, func(tx *store.Tx) (err error) { v, err = tx.CommitUpload(u.ID); return })
+	update(t, s, func(tx *store.Tx) (err error) { v, err = tx.CommitUpload(u.ID, nil); return })
 	if v.N != 1 || v.Size != uint64(len(data)) {
 		t.Fatalf("version %+v", v)
 	}
@@ -474,8 +474,8 @@ func TestUploadVisibleOnlyAfterCommit(t *testing.T) {
 		return u
 	}
 	ua, ub := mk(), mk()
-	update(t, s, func(tx *store.Tx) error { _, err := tx.CommitUpload(ua.ID); return err })
-	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(ub.ID); return err }), store.ErrConflict)
+	update(t, s, func(tx *store.Tx) error { _, err := tx.CommitUpload(ua.ID, nil); return err })
+	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(ub.ID, nil); return err }), store.ErrConflict)
 	update(t, s, func(tx *store.Tx) error { return tx.AbortUpload(ub.ID) })
 	_, err = s.Upload(ub.ID)
 	wantErr(t, err, store.ErrNotFound)
@@ -558,7 +558,7 @@ func TestUploadExpiryAndSweep(t *testing.T) {
 		t.Fatalf("read of a swept blob: %v", err)
 	}
 	c.Add(store.DefaultUploadTTL)
-	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(active.ID); return err }), store.ErrExpired)
+	wantErr(t, s.Update(func(tx *store.Tx) error { _, err := tx.CommitUpload(active.ID, nil); return err }), store.ErrExpired)
 	n, err = s.SweepUploads()
 	must(t, err)
 	if n != 1 {

@@ -210,7 +210,10 @@ func (s *Store) PutChunk(upload ID, offset uint64, data []byte) (uint64, error) 
 // removal of the upload session are one batch. An upload whose Offset is
 // short of its Size is not committed (ErrConflict), nor one whose document
 // moved on since it began (ErrConflict), nor one that expired (ErrExpired).
-func (tx *Tx) CommitUpload(id ID) (*Version, error) {
+func (tx *Tx) CommitUpload(id ID, statement []byte) (*Version, error) {
+	if len(statement) > protocol.MaxVersionStatement {
+		return nil, fmt.Errorf("store: version statement of %d bytes: %w", len(statement), ErrInvalid)
+	}
 	tx.lockUpload(id)
 	u, err := tx.Upload(id)
 	if err != nil {
@@ -252,7 +255,7 @@ func (tx *Tx) CommitUpload(id ID) (*Version, error) {
 	d.Updated = now
 	ver := &Version{
 		Document: d.ID, N: d.Current, Blob: u.ID, Size: u.Size, Metadata: u.Metadata,
-		KeyVersion: u.KeyVersion, Uploader: u.Account, Created: now,
+		KeyVersion: u.KeyVersion, Uploader: u.Account, Created: now, Statement: statement,
 	}
 	if err := tx.set(versionKey(d.ID, ver.N), ver); err != nil {
 		return nil, err

@@ -102,6 +102,8 @@ func TestErrorCodes(t *testing.T) {
 		{fmt.Errorf("client: sharing with x: %w", membership.ErrUnknownMember), CodeNotMember, ""},
 		{fmt.Errorf("client: upload: %w", context.Canceled), CodeCancelled, "cancelled"},
 		{fmt.Errorf("client: download: %w", document.ErrCorrupted), CodeCorrupted, "altered or damaged"},
+		{fmt.Errorf("client: download of d: %w: %w", client.ErrVersionNotSigned, document.ErrStatementMismatch), CodeVersionNotSigned, ""},
+		{fmt.Errorf("client: folder f: %w", client.ErrInconsistent), CodeInconsistent, ""},
 		{fmt.Errorf("client: download: %w", document.ErrTruncated), CodeTruncated, "cut short"},
 		{&client.DeviceVerificationError{SentTo: "a•••@e•••.com", ExpiresAt: time.Unix(1e9, 0)}, CodeDeviceVerification, ""},
 		{errors.New("age: unexpected intro: SECRET PLAINTEXT LINE"), CodeInternal, "internal error in the Vellum client"},

@@ -98,6 +98,10 @@ const (
 	// CodeInconsistent: the server's answer contradicts what it said
 	// before or what signed data says (client.ErrInconsistent).
 	CodeInconsistent Code = "inconsistent"
+	// CodeVersionNotSigned: a document version is not signed by the member
+	// who uploaded it, or its bytes are not the signed ones: the server may
+	// have made it (client.ErrVersionNotSigned).
+	CodeVersionNotSigned Code = "version_not_signed"
 	// CodeWrongRecoveryCode: the recovery code does not open the account.
 	CodeWrongRecoveryCode Code = "wrong_recovery_code"
 	// CodeRecoveryCodeTypo: the recovery code was mistyped (its checksum
@@ -272,6 +276,7 @@ var sentinels = []struct {
 	{client.ErrNoPendingLogin, CodeNoPendingLogin},
 	{client.ErrNoUnlockWrap, CodeWrongRecoveryCode},
 	{client.ErrNoAccess, CodeNoAccess},
+	{client.ErrVersionNotSigned, CodeVersionNotSigned}, // before ErrInconsistent, which it wraps
 	{client.ErrInconsistent, CodeInconsistent},
 	{client.ErrSizeMismatch, CodeSizeMismatch},
 	{client.ErrUploadLost, CodeUploadLost},

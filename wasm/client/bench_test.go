@@ -33,6 +33,7 @@ func (s *sinkUploads) RoundTrip(r *http.Request) (*http.Response, error) {
 	case "POST":
 		return jsonResponse(200, protocol.Document{DocumentID: "doc1", FolderID: "f1", DocumentVersion: protocol.DocumentVersion{
 			Version: 1, Size: s.size, Metadata: []byte{1}, KeyWrap: []byte{1}, FolderKeyVersion: 1, CreatedBy: testAccount,
+			Statement: []byte("statement"),
 		}}), nil
 	}
 	return jsonResponse(404, protocol.Error{Code: protocol.CodeNotFound, Message: "no"}), nil

@@ -3,8 +3,10 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"mime"
 	"net/http"
@@ -113,6 +115,10 @@ func (c *Client) documentOf(ctx context.Context, tenantID, docID, folderID strin
 		ID: docID, FolderID: folderID, Version: v.Version, CipherSize: v.Size,
 		Sealed: v.Sealed, CreatedBy: v.CreatedBy, UpdatedAt: updated,
 	}
+	if _, err := c.checkVersion(ctx, tenantID, docID, v); err != nil {
+		d.Err = err
+		return d
+	}
 	dk, err := c.documentKey(ctx, tenantID, docID, fk, v)
 	if err != nil {
 		d.Err = err
@@ -125,6 +131,45 @@ func (c *Client) documentOf(ctx context.Context, tenantID, docID, folderID strin
 	}
 	d.Name, d.Type, d.Size, d.Created = m.Name, m.Type, m.Size, m.Created
 	return d
+}
+
+// checkVersion checks a version's statement (SPEC part 30 §Version
+// statements): it parses, verifies, names this tenant, document, version,
+// ciphertext size and uploader, and is signed with a key the checked
+// membership chain gave the uploader, then or now (State.Vouched). The
+// chain cached by the last look is used first; a key it does not know
+// sends for the statements added since. It returns the statement, whose
+// ciphertext hash a download checks. Failures are ErrVersionNotSigned.
+func (c *Client) checkVersion(ctx context.Context, tenantID, docID string, v *protocol.DocumentVersion) (*document.VersionStatement, error) {
+	fail := func(why string, err error) (*document.VersionStatement, error) {
+		if err != nil {
+			return nil, fmt.Errorf("client: document %s version %d: %w: %s: %w", docID, v.Version, ErrVersionNotSigned, why, err)
+		}
+		return nil, fmt.Errorf("client: document %s version %d: %w: %s", docID, v.Version, ErrVersionNotSigned, why)
+	}
+	st, err := document.ParseVersionStatement(v.Statement)
+	if err != nil {
+		return fail("no valid statement", err)
+	}
+	if err := st.Check(tenantID, docID, v.Version, v.Size, v.CreatedBy); err != nil {
+		return fail("the statement does not hold", err)
+	}
+	t := c.tenant(tenantID)
+	t.mu.Lock()
+	vouched := t.state != nil && t.state.Vouched(v.CreatedBy, st.Key)
+	t.mu.Unlock()
+	if !vouched {
+		if err := c.withState(ctx, tenantID, func(ms *membership.State, _ *tenantState) error {
+			vouched = ms.Vouched(v.CreatedBy, st.Key)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if !vouched {
+		return fail("signed with a key the membership chain never gave the uploader", nil)
+	}
+	return st, nil
 }
 
 // openMetadata opens a version's metadata and checks it against the
@@ -500,11 +545,37 @@ func (c *Client) sendUpload(ctx context.Context, tenantID string, up *protocol.U
 	if u.offset != u.total {
 		return nil, fmt.Errorf("client: upload: %w: %d bytes of ciphertext, announced %d", ErrSizeMismatch, u.offset, u.total)
 	}
+	sum := [32]byte(u.sum.Sum(nil))
+	st, err := c.VersionStatement(tenantID, up.DocumentID, up.Version, u.total, sum)
+	if err != nil {
+		return nil, err
+	}
 	var doc protocol.Document
-	if err := c.do(ctx, call(rUploadCommit, "tenantId", tenantID, "uploadId", up.UploadID).with(&protocol.CommitUploadRequest{SHA256: u.sum.Sum(nil)}), &doc); err != nil {
+	if err := c.do(ctx, call(rUploadCommit, "tenantId", tenantID, "uploadId", up.UploadID).with(&protocol.CommitUploadRequest{SHA256: sum[:], Statement: st}), &doc); err != nil {
 		return nil, err
 	}
 	return &doc, nil
+}
+
+// VersionStatement signs, as this account, the version statement of a
+// version it uploaded (SPEC part 30 §Version statements): version of
+// documentID in tenantID, whose ciphertext is cipherSize bytes with SHA-256
+// sum. Upload and UploadVersion make it themselves; it is for a caller
+// that sends the ciphertext through the API on its own (the server
+// benchmark), and it signs only what this account's caller states.
+func (c *Client) VersionStatement(tenantID, documentID string, version uint32, cipherSize int64, sum [32]byte) ([]byte, error) {
+	s, err := c.unlocked()
+	if err != nil {
+		return nil, err
+	}
+	st, err := document.SignVersion(s.keyring.SigningKey(), document.VersionFacts{
+		TenantID: tenantID, DocumentID: documentID, Version: version, CipherSize: cipherSize,
+		CipherSHA256: sum, UploaderID: s.accountID, Time: c.now(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("client: version statement: %w", err)
+	}
+	return st.Bytes(), nil
 }
 
 // abort deletes an upload session that will not be finished, even when
@@ -533,16 +604,46 @@ type Download struct {
 	body io.ReadCloser
 	r    io.Reader
 	done int64
+	// cipher hashes the ciphertext as decryption reads it; at the end it
+	// must be the SHA-256 the version's statement signs.
+	cipher *hashingReader
+	stmt   *document.VersionStatement
 }
 
-// Read reads plaintext.
+// hashingReader hashes what is read through it.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	return n, err
+}
+
+// Read reads plaintext. The last read, which would return io.EOF, first
+// checks the whole ciphertext against the version's statement: bytes the
+// uploader did not sign end in ErrVersionNotSigned, not in io.EOF, and the
+// caller MUST discard what it read.
 func (d *Download) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	if n > 0 {
 		d.done += int64(n)
 		d.c.report(Progress{Op: "download", DocumentID: d.DocumentID, Done: d.done, Total: d.Size})
 	}
-	if err != nil && !errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) {
+		// Decryption may stop at the final chunk without reading to the
+		// end: what follows counts too (age refuses trailing data anyway).
+		if _, derr := io.Copy(io.Discard, d.cipher); derr != nil {
+			return n, fmt.Errorf("client: download: %w", derr)
+		}
+		if cerr := d.stmt.CheckContent([32]byte(d.cipher.h.Sum(nil))); cerr != nil {
+			return n, fmt.Errorf("client: download of %s: %w: %w", d.DocumentID, ErrVersionNotSigned, cerr)
+		}
+		return n, err
+	}
+	if err != nil {
 		err = fmt.Errorf("client: download: %w", err)
 	}
 	return n, err
@@ -601,6 +702,10 @@ func (c *Client) Download(ctx context.Context, tenantID, docID string, version u
 			return nil, fmt.Errorf("client: document %s: %w", docID, protocol.Errorf(protocol.CodeNotFound, "no version %d", version))
 		}
 	}
+	stmt, err := c.checkVersion(ctx, tenantID, docID, v)
+	if err != nil {
+		return nil, err
+	}
 	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
 	if err != nil {
 		return nil, err
@@ -621,13 +726,14 @@ func (c *Client) Download(ctx context.Context, tenantID, docID string, version u
 		resp.Body.Close()
 		return nil, fmt.Errorf("client: document %s: %w: content of another size than the version's", docID, ErrInconsistent)
 	}
-	pr, err := document.Decrypt(resp.Body, dk)
+	cipher := &hashingReader{r: resp.Body, h: sha256.New()}
+	pr, err := document.Decrypt(cipher, dk)
 	if err != nil {
 		resp.Body.Close()
 		return nil, fmt.Errorf("client: document %s: %w", docID, err)
 	}
 	return &Download{
 		DocumentID: docID, Version: v.Version, Name: m.Name, Type: m.Type, Size: m.Size, Created: m.Created,
-		c: c, body: resp.Body, r: pr,
+		c: c, body: resp.Body, r: pr, cipher: cipher, stmt: stmt,
 	}, nil
 }

@@ -81,8 +81,14 @@ func newFakeESign(t *testing.T, alice, bob *account.Keyring, plaintext []byte) (
 	if err != nil {
 		t.Fatal(err)
 	}
+	stmt, err := document.SignVersion(alice.SigningKey(), document.VersionFacts{TenantID: testTenant, DocumentID: fakeDoc, Version: 1,
+		CipherSize: int64(len(f.content)), CipherSHA256: sha256.Sum256(f.content), UploaderID: testAccount, Time: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.doc = protocol.Document{DocumentID: fakeDoc, FolderID: fakeFolder, DocumentVersion: protocol.DocumentVersion{
-		Version: 1, Size: int64(len(f.content)), Metadata: meta, KeyWrap: []byte("unused"), FolderKeyVersion: 1, CreatedBy: testAccount, CreatedAt: t0}}
+		Version: 1, Size: int64(len(f.content)), Metadata: meta, KeyWrap: []byte("unused"), FolderKeyVersion: 1, CreatedBy: testAccount, CreatedAt: t0,
+		Statement: stmt.Bytes()}}
 	g, err := grant.Make(alice.SigningKey(), grant.Params{Kind: grant.KindDocument, ObjectID: fakeDoc, KeyVersion: 1,
 		Grantee: testAccount, Granter: testAccount, Time: t0}, dk, alice.Public().Recipient)
 	if err != nil {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -36,6 +37,11 @@ var (
 	// or what signed data says (a folder's key version or recipient that
 	// its checked rotations do not give, an upload that went backwards).
 	ErrInconsistent = errors.New("client: the server's answer is inconsistent")
+	// ErrVersionNotSigned: a document version whose uploader's statement is
+	// missing, does not verify, is not signed with a key the membership
+	// chain gave its uploader, or signs other bytes than those served: the
+	// server may have made the document itself. It wraps ErrInconsistent.
+	ErrVersionNotSigned = fmt.Errorf("%w: the document version is not signed by the member who uploaded it", ErrInconsistent)
 	// ErrSizeMismatch: an upload's reader gave more or fewer bytes than the
 	// size announced.
 	ErrSizeMismatch = errors.New("client: the data is not the announced size")

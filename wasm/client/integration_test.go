@@ -485,8 +485,14 @@ func TestIntegrationShare(t *testing.T) {
 // as a member.
 func twoMembers(t *testing.T, s *server) (alice, bob *client.Client, tid string) {
 	t.Helper()
+	return twoMembersWith(t, s)
+}
+
+// twoMembersWith is twoMembers with options for alice's client.
+func twoMembersWith(t *testing.T, s *server, aliceOpts ...client.Option) (alice, bob *client.Client, tid string) {
+	t.Helper()
 	ctx := context.Background()
-	alice, bob = s.client(t), s.client(t)
+	alice, bob = s.client(t, aliceOpts...), s.client(t)
 	s.register(t, alice, "alice@example.com", "alice's long password")
 	s.register(t, bob, "bob@example.com", "bob's long password")
 	tenant, err := alice.CreateTenant(ctx, "Acme Corp")

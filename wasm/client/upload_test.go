@@ -98,6 +98,7 @@ func (f *fakeUploads) RoundTrip(r *http.Request) (*http.Response, error) {
 		f.committed = true
 		return jsonResponse(200, protocol.Document{DocumentID: "doc1", FolderID: "f1", DocumentVersion: protocol.DocumentVersion{
 			Version: 1, Size: f.size, Metadata: []byte{1}, KeyWrap: []byte{1}, FolderKeyVersion: 1, CreatedBy: testAccount,
+			Statement: in.Statement,
 		}}), nil
 	case r.Method == "DELETE" && r.URL.Path == fakeUploadPath:
 		f.aborted = true

@@ -40,6 +40,7 @@ const generic = {
   pin_mismatch: ["Warning: this company's signed history has been replaced.", "The server now shows a different company history than the one this browser saw first. Do not upload or share anything, and contact your admin."],
   untrusted: ["Warning: a signature or key check failed.", "The server's answer cannot be trusted. Do not upload or share anything, and contact your admin."],
   inconsistent: ["The server's answer is inconsistent.", "Reload and try again; if it keeps happening, contact your admin."],
+  version_not_signed: ["Warning: this document is not signed by the member who uploaded it.", "It may not be what your colleague uploaded: do not open or share it, and tell your admin."],
   wrong_recovery_code: ["That recovery code does not unlock this account.", "Check that it is the code for this e-mail address."],
   recovery_code_typo: ["That recovery code has a typo.", "Check each group of letters and digits; nothing was tried."],
   size_mismatch: ["The file changed while it was being uploaded.", "Try again with a file that is not being written to."],

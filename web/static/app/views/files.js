@@ -36,11 +36,17 @@ function folderList(tid, folders) {
     h("span", { class: "muted small" }, when(f.updatedAt)))));
 }
 
+// docLabel is a document's name in a list, or what stands for it.
+function docLabel(d) {
+  if (unsigned(d)) return "⚠ Not signed by its uploader: do not trust it";
+  return d.locked ? "🔒 Locked document" : d.name;
+}
+
 // sharedList shows the documents shared with this account one by one: a
 // member given a document but not its folder finds it nowhere else.
 function sharedList(tid, docs) {
-  const rows = docs.map((d) => h("tr", { dataset: { name: d.locked ? "" : d.name, id: d.id } },
-    h("th", { scope: "row" }, h("a", { href: docHref(tid, d.id) }, d.locked ? "🔒 Locked document" : d.name)),
+  const rows = docs.map((d) => h("tr", { dataset: { name: d.locked ? "" : d.name, id: d.id, state: unsigned(d) ? "unsigned" : d.locked ? "locked" : "ok" } },
+    h("th", { scope: "row" }, h("a", { href: docHref(tid, d.id) }, docLabel(d))),
     h("td", null, d.locked ? "" : bytes(d.size)),
     h("td", null, when(d.updatedAt)),
     h("td", { class: "row-actions" }, d.locked ? null
@@ -89,9 +95,17 @@ async function breadcrumbs(tid, f, c) {
     h("li", null, h("span", { "aria-current": "page" }, f.locked ? "Locked folder" : f.name))));
 }
 
+// unsigned says whether a document failed its uploader's signature check:
+// the server may have made it, so it is shown as a warning, never opened.
+const unsigned = (d) => d.locked && d.error && d.error.code === "version_not_signed";
+
 // noAccess is the page of a folder or document this account cannot open.
 export function noAccess({ tid, kind, id, err, c }) {
   const what = kind === "folder" ? "folder" : "document";
+  if (err && err.code === "version_not_signed") {
+    return [...page("This document is not signed by its uploader"), errorBox(err, what),
+      h("p", null, h("a", { href: `#/c/${tid}` }, "Back to the company's files"))];
+  }
   return [...page(`You do not have access to this ${what}`),
     errorBox(err || { code: "no_access", message: "" }, what),
     c ? requestAccess({ tid, kind, id }) : null,
@@ -173,7 +187,10 @@ function hasFiles(ev) {
 function docTable(tid, docs, refresh) {
   if (!docs.length) return emptyState("No documents here yet. Drop files here or use Upload files.");
   const rows = docs.map((d) => {
-    const actions = d.locked
+    const actions = unsigned(d)
+      ? h("td", { class: "row-actions" },
+        h("button", { type: "button", class: "danger small delete", onclick: () => deleteDocument(tid, d, refresh), "aria-label": "Delete the unsigned document" }, "Delete"))
+      : d.locked
       ? h("td", null, h("a", { href: docHref(tid, d.id), class: "button secondary small" }, "Request access"))
       : h("td", { class: "row-actions" },
         h("button", { type: "button", class: "secondary small download", onclick: () => transfers.download({ tid, doc: d }), "aria-label": `Download ${d.name}` }, "Download"),
@@ -181,8 +198,8 @@ function docTable(tid, docs, refresh) {
         h("button", { type: "button", class: "secondary small rename", onclick: () => renameDocument(tid, d, refresh), "aria-label": `Rename ${d.name}` }, "Rename"),
         h("button", { type: "button", class: "secondary small move", onclick: () => moveDocument(tid, d, refresh), "aria-label": `Move ${d.name}` }, "Move"),
         h("button", { type: "button", class: "danger small delete", onclick: () => deleteDocument(tid, d, refresh), "aria-label": `Delete ${d.name}` }, "Delete"));
-    return h("tr", { dataset: { name: d.locked ? "" : d.name, id: d.id } },
-      h("th", { scope: "row" }, h("a", { href: docHref(tid, d.id) }, d.locked ? "🔒 Locked document" : d.name)),
+    return h("tr", { dataset: { name: d.locked ? "" : d.name, id: d.id, state: unsigned(d) ? "unsigned" : d.locked ? "locked" : "ok" } },
+      h("th", { scope: "row" }, h("a", { href: docHref(tid, d.id) }, docLabel(d))),
       h("td", null, d.locked ? "" : bytes(d.size)),
       h("td", null, when(d.updatedAt)),
       h("td", null, String(d.version)),
@@ -253,11 +270,12 @@ export async function moveDocument(tid, d, after) {
 }
 
 export async function deleteDocument(tid, d, after) {
-  const ok = await confirmDialog({ title: `Delete “${d.name}”?`, body: "The document and all its versions are deleted for everyone. This cannot be undone.", confirm: "Delete", danger: true });
+  const what = d.name ? `“${d.name}”` : "this document"; // no name: locked or unsigned
+  const ok = await confirmDialog({ title: `Delete ${what}?`, body: "The document and all its versions are deleted for everyone. This cannot be undone.", confirm: "Delete", danger: true });
   if (!ok) return;
   try {
     await vellum.deleteDocument(tid, d.id);
-    toast(`“${d.name}” was deleted.`);
+    toast(d.name ? `${what} was deleted.` : "The document was deleted.");
     after();
   } catch (e) {
     banner(e, "document");
