@@ -133,6 +133,60 @@ func (c *Client) documentOf(ctx context.Context, tenantID, docID, folderID strin
 	return d
 }
 
+// openedVersion is a document version this account can read: checked
+// against its uploader's statement, its key found, its metadata opened.
+type openedVersion struct {
+	doc       *protocol.Document
+	version   *protocol.DocumentVersion
+	statement *document.VersionStatement
+	key       *keys.Identity
+	meta      *document.Metadata
+}
+
+// openVersion finds a document version (0: the current one), checks its
+// statement (checkVersion), finds its key (through the folder's checked keys
+// or a direct grant) and opens and checks its metadata: what a download, an
+// envelope's sender and a member signer need before reading it.
+func (c *Client) openVersion(ctx context.Context, tenantID, docID string, version uint32) (*openedVersion, error) {
+	d, err := c.getDocument(ctx, tenantID, docID)
+	if err != nil {
+		return nil, err
+	}
+	v := &d.DocumentVersion
+	if version != 0 && version != d.Version {
+		var l protocol.VersionList
+		if err := c.do(ctx, call(rDocumentVers, "tenantId", tenantID, "documentId", docID), &l); err != nil {
+			return nil, err
+		}
+		v = nil
+		for i := range l.Versions {
+			if l.Versions[i].Version == version {
+				v = &l.Versions[i]
+			}
+		}
+		if v == nil {
+			return nil, fmt.Errorf("client: document %s: %w", docID, protocol.Errorf(protocol.CodeNotFound, "no version %d", version))
+		}
+	}
+	stmt, err := c.checkVersion(ctx, tenantID, docID, v)
+	if err != nil {
+		return nil, err
+	}
+	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := c.documentKey(ctx, tenantID, docID, fk, v)
+	if err != nil {
+		return nil, err
+	}
+	m, err := openMetadata(v, dk)
+	if err != nil {
+		return nil, err
+	}
+	return &openedVersion{doc: d, version: v, statement: stmt, key: dk, meta: m}, nil
+}
+
 // checkVersion checks a version's statement (SPEC part 30 §Version
 // statements): it parses, verifies, names this tenant, document, version,
 // ciphertext size and uploader, and is signed with a key the checked
@@ -682,42 +736,11 @@ func (d *Download) Close() error { return d.body.Close() }
 // grant), opens and checks the metadata, and streams the ciphertext through
 // decryption.
 func (c *Client) Download(ctx context.Context, tenantID, docID string, version uint32) (*Download, error) {
-	d, err := c.getDocument(ctx, tenantID, docID)
+	ov, err := c.openVersion(ctx, tenantID, docID, version)
 	if err != nil {
 		return nil, err
 	}
-	v := &d.DocumentVersion
-	if version != 0 && version != d.Version {
-		var l protocol.VersionList
-		if err := c.do(ctx, call(rDocumentVers, "tenantId", tenantID, "documentId", docID), &l); err != nil {
-			return nil, err
-		}
-		v = nil
-		for i := range l.Versions {
-			if l.Versions[i].Version == version {
-				v = &l.Versions[i]
-			}
-		}
-		if v == nil {
-			return nil, fmt.Errorf("client: document %s: %w", docID, protocol.Errorf(protocol.CodeNotFound, "no version %d", version))
-		}
-	}
-	stmt, err := c.checkVersion(ctx, tenantID, docID, v)
-	if err != nil {
-		return nil, err
-	}
-	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := c.documentKey(ctx, tenantID, docID, fk, v)
-	if err != nil {
-		return nil, err
-	}
-	m, err := openMetadata(v, dk)
-	if err != nil {
-		return nil, err
-	}
+	v, dk, m, stmt := ov.version, ov.key, ov.meta, ov.statement
 	resp, err := c.send(ctx, call(rDocumentContent, "tenantId", tenantID, "documentId", docID).q("version", strconv.FormatUint(uint64(v.Version), 10)))
 	if err != nil {
 		return nil, err

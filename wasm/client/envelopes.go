@@ -165,10 +165,11 @@ func (c *Client) CreateEnvelope(ctx context.Context, tenantID string, spec NewEn
 	if origin == "" {
 		origin = c.base
 	}
-	_, v, dk, _, err := c.versionKey(ctx, tenantID, spec.DocumentID, spec.Version)
+	ov, err := c.openVersion(ctx, tenantID, spec.DocumentID, spec.Version)
 	if err != nil {
 		return nil, err
 	}
+	v, dk := ov.version, ov.key
 
 	// Member signers: their address comes from the checked chain.
 	members := make(map[string]membership.Member)
@@ -281,44 +282,6 @@ func (c *Client) grantToSigners(ctx context.Context, tenantID, docID, self strin
 	return nil
 }
 
-// versionKey finds a document version (0: the current one), its key, and
-// its checked metadata.
-func (c *Client) versionKey(ctx context.Context, tenantID, docID string, version uint32) (*protocol.Document, *protocol.DocumentVersion, *keys.Identity, *document.Metadata, error) {
-	d, err := c.getDocument(ctx, tenantID, docID)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	v := &d.DocumentVersion
-	if version != 0 && version != d.Version {
-		var l protocol.VersionList
-		if err := c.do(ctx, call(rDocumentVers, "tenantId", tenantID, "documentId", docID), &l); err != nil {
-			return nil, nil, nil, nil, err
-		}
-		v = nil
-		for i := range l.Versions {
-			if l.Versions[i].Version == version {
-				v = &l.Versions[i]
-			}
-		}
-		if v == nil {
-			return nil, nil, nil, nil, fmt.Errorf("client: document %s: %w", docID, protocol.Errorf(protocol.CodeNotFound, "no version %d", version))
-		}
-	}
-	fk, err := c.folderKeysOf(ctx, tenantID, d.FolderID)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	dk, err := c.documentKey(ctx, tenantID, docID, fk, v)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	m, err := openMetadata(v, dk)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	return d, v, dk, m, nil
-}
-
 // sealMessage encrypts the note to the signers to the document key: an age
 // file like a document's content.
 func sealMessage(msg string, to keys.Recipient) ([]byte, error) {
@@ -385,11 +348,11 @@ func (c *Client) EnvelopeMessage(ctx context.Context, tenantID string, env *prot
 	if len(env.Message) == 0 {
 		return "", nil
 	}
-	_, _, dk, _, err := c.versionKey(ctx, tenantID, env.DocumentID, env.Version)
+	ov, err := c.openVersion(ctx, tenantID, env.DocumentID, env.Version)
 	if err != nil {
 		return "", err
 	}
-	return openMessage(env.Message, dk)
+	return openMessage(env.Message, ov.key)
 }
 
 // Remind asks the server to send the pending signers named (all of them
@@ -431,10 +394,11 @@ func (c *Client) ReplaceLink(ctx context.Context, tenantID, envelopeID, signerID
 	if who == nil || who.AccountID != "" {
 		return nil, fmt.Errorf("client: signer %s: %w", signerID, ErrNotSigner)
 	}
-	_, _, dk, _, err := c.versionKey(ctx, tenantID, env.DocumentID, env.Version)
+	ov, err := c.openVersion(ctx, tenantID, env.DocumentID, env.Version)
 	if err != nil {
 		return nil, err
 	}
+	dk := ov.key
 	if origin == "" {
 		origin = c.base
 	}

@@ -39,6 +39,11 @@ type Signing struct {
 	docKey     *keys.Identity
 	meta       *document.Metadata
 	cipherSize int64
+	// statement is the uploader's version statement, checked when a member
+	// or the sender opened the envelope (nil for an outsider, who cannot
+	// check the membership chain): ReadDocument checks the ciphertext
+	// against it, so members never sign a document the server made.
+	statement *document.VersionStatement
 
 	mu     sync.Mutex
 	view   envView
@@ -76,14 +81,15 @@ func (c *Client) OpenEnvelope(ctx context.Context, tenantID, envelopeID string) 
 	if err != nil {
 		return nil, err
 	}
-	_, v, dk, m, err := c.versionKey(ctx, tenantID, env.DocumentID, env.Version)
+	ov, err := c.openVersion(ctx, tenantID, env.DocumentID, env.Version)
 	if err != nil {
 		return nil, err
 	}
 	g := &Signing{
-		c: c, envelopeID: envelopeID, accountID: s.accountID, docKey: dk, meta: m, cipherSize: v.Size,
-		t:    &memberTransport{c: c, tenantID: tenantID, envelopeID: envelopeID, documentID: env.DocumentID, version: env.Version},
-		view: viewOfEnvelope(env),
+		c: c, envelopeID: envelopeID, accountID: s.accountID, docKey: ov.key, meta: ov.meta, cipherSize: ov.version.Size,
+		statement: ov.statement,
+		t:         &memberTransport{c: c, tenantID: tenantID, envelopeID: envelopeID, documentID: env.DocumentID, version: env.Version},
+		view:      viewOfEnvelope(env),
 	}
 	for _, st := range env.Signers {
 		if st.AccountID == s.accountID {
@@ -214,7 +220,8 @@ func (g *Signing) ReadDocument(ctx context.Context, w io.Writer) ([32]byte, erro
 	if resp.StatusCode != http.StatusOK || (resp.ContentLength >= 0 && resp.ContentLength != g.cipherSize) {
 		return d, fmt.Errorf("client: envelope %s: %w: content of another size than the version's", g.envelopeID, ErrInconsistent)
 	}
-	pr, err := document.Decrypt(resp.Body, g.docKey)
+	cipher := &hashingReader{r: resp.Body, h: sha256.New()}
+	pr, err := document.Decrypt(cipher, g.docKey)
 	if err != nil {
 		return d, fmt.Errorf("client: envelope %s: %w", g.envelopeID, err)
 	}
@@ -228,6 +235,14 @@ func (g *Signing) ReadDocument(ctx context.Context, w io.Writer) ([32]byte, erro
 	}
 	if n != g.meta.Size {
 		return d, fmt.Errorf("client: envelope %s: %w", g.envelopeID, document.ErrTruncated)
+	}
+	if g.statement != nil {
+		if _, err := io.Copy(io.Discard, cipher); err != nil {
+			return d, fmt.Errorf("client: envelope %s: %w", g.envelopeID, err)
+		}
+		if err := g.statement.CheckContent([32]byte(cipher.h.Sum(nil))); err != nil {
+			return d, fmt.Errorf("client: envelope %s: %w: %w", g.envelopeID, ErrVersionNotSigned, err)
+		}
 	}
 	h.Sum(d[:0])
 	g.mu.Lock()

@@ -229,4 +229,33 @@ func TestIntegrationVersionStatements(t *testing.T) {
 	if got := download(t, alice, tid, contract.ID, 2); string(got) != "the buyer pays 900" {
 		t.Fatalf("version 2 reads %q", got)
 	}
+
+	// A member signer reads what they sign through the same check: the
+	// server cannot have members sign bytes the uploader did not upload.
+	sent, err := alice.CreateEnvelope(ctx, tid, client.NewEnvelope{DocumentID: contract.ID, Version: 2,
+		Signers: []client.EnvelopeSigner{{AccountID: alice.AccountID(), Name: "Alice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := alice.OpenEnvelope(ctx, tid, sent.Envelope.EnvelopeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liar.set(func() { liar.contentOf[contract.ID+"?version=2"] = "version=1" })
+	if _, err := g.ReadDocument(ctx, io.Discard); !errors.Is(err, client.ErrVersionNotSigned) {
+		t.Fatalf("a member signer read version 1's bytes as version 2: %v, want ErrVersionNotSigned", err)
+	}
+	if _, err := g.Sign(ctx); !errors.Is(err, client.ErrNotRead) {
+		t.Fatalf("signing after a refused read: %v, want ErrNotRead", err)
+	}
+	liar.set(func() { delete(liar.contentOf, contract.ID+"?version=2") })
+	if _, err := g.ReadDocument(ctx, io.Discard); err != nil {
+		t.Fatalf("the signed bytes: %v", err)
+	}
+	// And an envelope is not made of a version that fails its check.
+	liar.set(func() { liar.statement[other.ID] = []byte{} })
+	if _, err := alice.CreateEnvelope(ctx, tid, client.NewEnvelope{DocumentID: other.ID,
+		Signers: []client.EnvelopeSigner{{AccountID: alice.AccountID(), Name: "Alice"}}}); !errors.Is(err, client.ErrVersionNotSigned) {
+		t.Fatalf("an envelope of an unsigned version: %v, want ErrVersionNotSigned", err)
+	}
 }
