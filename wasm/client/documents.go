@@ -676,6 +676,20 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// checkAgainst reads what is left (decryption may stop at the final chunk
+// without reading to the end, and what follows counts too) and checks the
+// whole ciphertext against the version's statement: ErrVersionNotSigned if
+// it is not the signed one.
+func (h *hashingReader) checkAgainst(st *document.VersionStatement) error {
+	if _, err := io.Copy(io.Discard, h); err != nil {
+		return err
+	}
+	if err := st.CheckContent([32]byte(h.h.Sum(nil))); err != nil {
+		return fmt.Errorf("%w: %w", ErrVersionNotSigned, err)
+	}
+	return nil
+}
+
 // Read reads plaintext. The last read, which would return io.EOF, first
 // checks the whole ciphertext against the version's statement: bytes the
 // uploader did not sign end in ErrVersionNotSigned, not in io.EOF, and the
@@ -687,13 +701,8 @@ func (d *Download) Read(p []byte) (int, error) {
 		d.c.report(Progress{Op: "download", DocumentID: d.DocumentID, Done: d.done, Total: d.Size})
 	}
 	if errors.Is(err, io.EOF) {
-		// Decryption may stop at the final chunk without reading to the
-		// end: what follows counts too (age refuses trailing data anyway).
-		if _, derr := io.Copy(io.Discard, d.cipher); derr != nil {
-			return n, fmt.Errorf("client: download: %w", derr)
-		}
-		if cerr := d.stmt.CheckContent([32]byte(d.cipher.h.Sum(nil))); cerr != nil {
-			return n, fmt.Errorf("client: download of %s: %w: %w", d.DocumentID, ErrVersionNotSigned, cerr)
+		if cerr := d.cipher.checkAgainst(d.stmt); cerr != nil {
+			return n, fmt.Errorf("client: download of %s: %w", d.DocumentID, cerr)
 		}
 		return n, err
 	}

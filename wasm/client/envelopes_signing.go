@@ -237,11 +237,8 @@ func (g *Signing) ReadDocument(ctx context.Context, w io.Writer) ([32]byte, erro
 		return d, fmt.Errorf("client: envelope %s: %w", g.envelopeID, document.ErrTruncated)
 	}
 	if g.statement != nil {
-		if _, err := io.Copy(io.Discard, cipher); err != nil {
+		if err := cipher.checkAgainst(g.statement); err != nil {
 			return d, fmt.Errorf("client: envelope %s: %w", g.envelopeID, err)
-		}
-		if err := g.statement.CheckContent([32]byte(cipher.h.Sum(nil))); err != nil {
-			return d, fmt.Errorf("client: envelope %s: %w: %w", g.envelopeID, ErrVersionNotSigned, err)
 		}
 	}
 	h.Sum(d[:0])
