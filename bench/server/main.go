@@ -29,7 +29,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -57,6 +56,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"vellum.dev/vellum/internal/vellumdproc"
 	"vellum.dev/vellum/keys"
 	"vellum.dev/vellum/keys/document"
 	"vellum.dev/vellum/protocol"
@@ -104,11 +104,13 @@ func run(o *options) error {
 	}
 	defer os.RemoveAll(dir)
 	data := filepath.Join(dir, "data")
-	v, err := startVellumd(o.vellumd, data, filepath.Join(dir, "secrets"))
+	v, err := vellumdproc.Start(o.vellumd, vellumdproc.Options{
+		Data: data, Secrets: filepath.Join(dir, "secrets"), Args: []string{"-ip-rate", "1000000"},
+	})
 	if err != nil {
 		return err
 	}
-	defer v.kill()
+	defer v.Kill()
 	ctx := context.Background()
 
 	pem, err := os.ReadFile(filepath.Join(data, "tls", "localhost.crt"))
@@ -120,7 +122,7 @@ func run(o *options) error {
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool},
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, v.addr)
+			return (&net.Dialer{}).DialContext(ctx, network, v.Addr)
 		},
 		MaxIdleConnsPerHost: 64,
 	}
@@ -128,13 +130,13 @@ func run(o *options) error {
 	hc := &http.Client{Timeout: 5 * time.Minute, Transport: bt}
 
 	// An account, a tenant and a folder, made by the real client.
-	c := client.New(v.url, client.WithHTTPClient(hc))
+	c := client.New(v.URL, client.WithHTTPClient(hc))
 	const email = "bench@example.com"
 	reg, err := c.Register(ctx, email, "correct horse battery staple")
 	if err != nil {
-		return fmt.Errorf("register: %w\n%s", err, v.tail())
+		return fmt.Errorf("register: %w\n%s", err, v.Tail())
 	}
-	code, err := v.code(email)
+	code, err := v.Code(email, time.Minute)
 	if err != nil {
 		return err
 	}
@@ -149,7 +151,7 @@ func run(o *options) error {
 	if err != nil {
 		return err
 	}
-	api := &apiClient{hc: hc, base: v.url + protocol.APIPrefix, bearer: bt.get(), tenant: tenant.ID, folder: folder.ID, c: c}
+	api := &apiClient{hc: hc, base: v.URL + protocol.APIPrefix, bearer: bt.get(), tenant: tenant.ID, folder: folder.ID, c: c}
 	var f protocol.Folder
 	if err := api.json("GET", "/tenants/"+tenant.ID+"/folders/"+folder.ID, nil, &f); err != nil {
 		return err
@@ -168,7 +170,7 @@ func run(o *options) error {
 	warm, chunk, err := api.uploadOne(doc)
 	doc.chunk = chunk
 	if err != nil {
-		return fmt.Errorf("warm-up upload: %w\n%s", err, v.tail())
+		return fmt.Errorf("warm-up upload: %w\n%s", err, v.Tail())
 	}
 	if err := api.json("DELETE", "/tenants/"+tenant.ID+"/documents/"+warm, nil, nil); err != nil {
 		return err
@@ -201,7 +203,7 @@ func run(o *options) error {
 		for _, streams := range []int{1, o.streams} {
 			d, ids, err := api.ingest(doc, n, streams)
 			if err != nil {
-				return fmt.Errorf("ingest: %w\n%s", err, v.tail())
+				return fmt.Errorf("ingest: %w\n%s", err, v.Tail())
 			}
 			name := "BenchmarkIngestHTTP"
 			if streams > 1 {
@@ -215,9 +217,9 @@ func run(o *options) error {
 			}
 		}
 
-		g, err := runWrk(o, "https://"+v.addr+protocol.PathAccount, api.bearer)
+		g, err := runWrk(o, "https://"+v.Addr+protocol.PathAccount, api.bearer)
 		if err != nil {
-			return fmt.Errorf("wrk against vellumd: %w\n%s", err, v.tail())
+			return fmt.Errorf("wrk against vellumd: %w\n%s", err, v.Tail())
 		}
 		g.print("BenchmarkAuthenticatedGetTLS", procs)
 		h, err := runWrk(o, "https://"+hello.Addr().String()+"/", api.bearer)
@@ -226,7 +228,10 @@ func run(o *options) error {
 		}
 		h.print("BenchmarkBaselineHelloTLS", procs)
 	}
-	return v.stop()
+	if err := v.Stop(); err != nil {
+		return fmt.Errorf("vellumd shutdown: %w\n%s", err, v.Tail())
+	}
+	return nil
 }
 
 // bearerTap remembers the session token the client sends.
@@ -514,150 +519,4 @@ func runWrk(o *options, url, auth string) (*wrkResult, error) {
 		return nil, fmt.Errorf("wrk made no requests:\n%s", text)
 	}
 	return &r, nil
-}
-
-// vellumd is the child process.
-type vellumd struct {
-	cmd        *exec.Cmd
-	url, addr  string
-	done       chan error
-	mu         sync.Mutex
-	cond       *sync.Cond
-	lines      []string
-	notices    map[string]string
-	ended      bool
-	exited     bool
-	exitResult error
-}
-
-var (
-	servingRE = regexp.MustCompile(`vellumd is serving at https://127\.0\.0\.1:(\d+)`)
-	noticeRE  = regexp.MustCompile(`^--- .* to (\S+) \(NOT DELIVERED\) ---$`)
-	codeRE    = regexp.MustCompile(`\b(\d{6,10})\b`)
-)
-
-func startVellumd(bin, data, secrets string) (*vellumd, error) {
-	v := &vellumd{done: make(chan error, 1), notices: map[string]string{}}
-	v.cond = sync.NewCond(&v.mu)
-	v.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", data, "-secrets", secrets,
-		"-origin", "https://localhost", "-ip-rate", "1000000")
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "VELLUM_") {
-			v.cmd.Env = append(v.cmd.Env, kv)
-		}
-	}
-	stderr, err := v.cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	v.cmd.Stdout = io.Discard
-	if err := v.cmd.Start(); err != nil {
-		return nil, err
-	}
-	port := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		var to string
-		var body []string
-		for sc.Scan() {
-			line := sc.Text()
-			if m := servingRE.FindStringSubmatch(line); m != nil {
-				port <- m[1]
-			}
-			v.mu.Lock()
-			v.lines = append(v.lines, line)
-			if len(v.lines) > 100 {
-				v.lines = v.lines[len(v.lines)-100:]
-			}
-			switch m := noticeRE.FindStringSubmatch(line); {
-			case m != nil:
-				to, body = m[1], nil
-			case to != "" && line == "--- end of notice ---":
-				v.notices[to] = strings.Join(body, "\n")
-				to = ""
-				v.cond.Broadcast()
-			case to != "":
-				body = append(body, line)
-			}
-			v.mu.Unlock()
-		}
-		err := v.cmd.Wait()
-		v.mu.Lock()
-		v.ended = true
-		v.cond.Broadcast()
-		v.mu.Unlock()
-		v.done <- err
-	}()
-	select {
-	case p := <-port:
-		v.addr, v.url = "127.0.0.1:"+p, "https://localhost:"+p
-		return v, nil
-	case err := <-v.done:
-		return nil, fmt.Errorf("vellumd exited before serving: %v\n%s", err, v.tail())
-	case <-time.After(time.Minute):
-		v.cmd.Process.Kill()
-		return nil, fmt.Errorf("vellumd did not say where it serves\n%s", v.tail())
-	}
-}
-
-func (v *vellumd) tail() string {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return strings.Join(v.lines, "\n")
-}
-
-// code waits for the console notice to addr and returns its code.
-func (v *vellumd) code(addr string) (string, error) {
-	t := time.AfterFunc(time.Minute, func() {
-		v.mu.Lock()
-		v.ended = true
-		v.cond.Broadcast()
-		v.mu.Unlock()
-	})
-	defer t.Stop()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for v.notices[addr] == "" && !v.ended {
-		v.cond.Wait()
-	}
-	if m := codeRE.FindStringSubmatch(v.notices[addr]); m != nil {
-		return m[1], nil
-	}
-	return "", fmt.Errorf("no code e-mailed to %s", addr)
-}
-
-func (v *vellumd) wait(timeout time.Duration) error {
-	if v.exited {
-		return v.exitResult
-	}
-	select {
-	case err := <-v.done:
-		v.exited, v.exitResult = true, err
-		return err
-	case <-time.After(timeout):
-		return errors.New("vellumd did not exit")
-	}
-}
-
-// stop shuts vellumd down in order (SIGTERM) and reports how it exited.
-func (v *vellumd) stop() error {
-	if v.exited {
-		return v.exitResult
-	}
-	if err := v.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	if err := v.wait(time.Minute); err != nil {
-		return fmt.Errorf("vellumd shutdown: %w\n%s", err, v.tail())
-	}
-	return nil
-}
-
-// kill ends vellumd if it still runs (on an error path).
-func (v *vellumd) kill() {
-	if !v.exited {
-		v.cmd.Process.Kill()
-		v.wait(time.Minute)
-	}
 }

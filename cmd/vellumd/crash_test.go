@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -28,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"vellum.dev/vellum/internal/vellumdproc"
 	"vellum.dev/vellum/protocol"
 	"vellum.dev/vellum/wasm/client"
 )
@@ -50,153 +50,36 @@ func buildVellumd(t *testing.T, dir string) string {
 	return bin
 }
 
-// child is one run of vellumd.
-type child struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	url  string // https://localhost:port
-	addr string // 127.0.0.1:port
-	done chan error
-
-	mu      sync.Mutex
-	cond    *sync.Cond
-	tail    []string          // the last lines of its stderr, for failures
-	notices map[string]string // recipient → body of the newest console notice
-	ended   bool
-}
-
-var (
-	servingRE = regexp.MustCompile(`vellumd is serving at https://127\.0\.0\.1:(\d+)`)
-	noticeRE  = regexp.MustCompile(`^--- .* to (\S+) \(NOT DELIVERED\) ---$`)
-	codeRE    = regexp.MustCompile(`\b(\d{6,10})\b`)
-)
-
 // startVellumd starts bin on a free loopback port with the given data and
-// secrets directories, and waits until it says where it serves.
-func startVellumd(t *testing.T, bin, data, secrets string) *child {
+// secrets directories, waits until it says where it serves, and kills it
+// at the end of the test if it still runs.
+func startVellumd(t *testing.T, bin, data, secrets string) *vellumdproc.Proc {
 	t.Helper()
-	c := &child{t: t, done: make(chan error, 1), notices: map[string]string{}}
-	c.cond = sync.NewCond(&c.mu)
-	c.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", data, "-secrets", secrets, "-origin", "https://localhost")
-	// The test's settings only: no VELLUM_* from the environment.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "VELLUM_") {
-			c.cmd.Env = append(c.cmd.Env, kv)
-		}
-	}
-	stderr, err := c.cmd.StderrPipe()
+	p, err := vellumdproc.Start(bin, vellumdproc.Options{Data: data, Secrets: secrets, TailLines: 200, Timeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.cmd.Stdout = io.Discard
-	if err := c.cmd.Start(); err != nil {
+	t.Cleanup(func() { p.Kill() })
+	return p
+}
+
+// code waits for a console notice to addr and returns the code in it.
+func code(t *testing.T, p *vellumdproc.Proc, addr string) string {
+	t.Helper()
+	c, err := p.Code(addr, time.Minute)
+	if err != nil {
 		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
-			c.cmd.Process.Kill()
-			<-c.done
-		}
-	})
-	port := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		var to string
-		var body []string
-		for sc.Scan() {
-			line := sc.Text()
-			if m := servingRE.FindStringSubmatch(line); m != nil {
-				port <- m[1]
-			}
-			c.mu.Lock()
-			c.tail = append(c.tail, line)
-			if len(c.tail) > 200 {
-				c.tail = c.tail[len(c.tail)-200:]
-			}
-			switch m := noticeRE.FindStringSubmatch(line); {
-			case m != nil:
-				to, body = m[1], nil
-			case to != "" && line == "--- end of notice ---":
-				c.notices[to] = strings.Join(body, "\n")
-				to = ""
-				c.cond.Broadcast()
-			case to != "":
-				body = append(body, line)
-			}
-			c.mu.Unlock()
-		}
-		c.done <- c.cmd.Wait()
-		c.mu.Lock()
-		c.ended = true
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	}()
-	select {
-	case p := <-port:
-		c.addr, c.url = "127.0.0.1:"+p, "https://localhost:"+p
-	case err := <-c.done:
-		t.Fatalf("vellumd exited before serving: %v\n%s", err, c.stderrTail())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("vellumd did not say where it serves\n%s", c.stderrTail())
 	}
 	return c
 }
 
-func (c *child) stderrTail() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Join(c.tail, "\n")
-}
-
-// code waits for a console notice to addr and returns the code in it.
-func (c *child) code(addr string) string {
-	c.t.Helper()
-	deadline := time.AfterFunc(time.Minute, func() {
-		c.mu.Lock()
-		c.ended = true
-		c.cond.Broadcast()
-		c.mu.Unlock()
-	})
-	defer deadline.Stop()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for c.notices[addr] == "" && !c.ended {
-		c.cond.Wait()
-	}
-	body := c.notices[addr]
-	delete(c.notices, addr)
-	m := codeRE.FindStringSubmatch(body)
-	if m == nil {
-		c.t.Fatalf("no code in a notice to %s", addr)
-	}
-	return m[1]
-}
-
 // kill sends SIGKILL and waits for the process to be gone.
-func (c *child) kill() {
-	c.t.Helper()
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		c.t.Fatal(err)
-	}
-	err := <-c.done
+func kill(t *testing.T, p *vellumdproc.Proc) {
+	t.Helper()
+	err := p.Kill()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		c.t.Fatalf("vellumd did not die of SIGKILL: %v", err)
-	}
-}
-
-// stop sends SIGTERM and returns the exit error of the ordered shutdown.
-func (c *child) stop() error {
-	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case err := <-c.done:
-		return err
-	case <-time.After(2 * time.Minute):
-		c.cmd.Process.Kill()
-		return fmt.Errorf("no exit within 2 minutes of SIGTERM\n%s", c.stderrTail())
+		t.Fatalf("vellumd did not die of SIGKILL: %v", err)
 	}
 }
 
@@ -343,7 +226,7 @@ func TestKillDuringUploads(t *testing.T) {
 	const email, password = "crash@example.com", "correct horse battery staple"
 	devices, pins := client.NewMemoryDeviceStore(), client.NewMemoryPinStore()
 
-	newClient := func(c *child) (*client.Client, *wire) {
+	newClient := func(c *vellumdproc.Proc) (*client.Client, *wire) {
 		pem, err := os.ReadFile(filepath.Join(data, "tls", "localhost.crt"))
 		if err != nil {
 			t.Fatal(err)
@@ -353,13 +236,13 @@ func TestKillDuringUploads(t *testing.T) {
 		tr := &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: pool},
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return (&net.Dialer{}).DialContext(ctx, network, c.addr)
+				return (&net.Dialer{}).DialContext(ctx, network, c.Addr)
 			},
 		}
 		t.Cleanup(tr.CloseIdleConnections)
 		w := &wire{next: tr, uploads: map[string]*uploadSession{}}
 		hc := &http.Client{Timeout: 2 * time.Minute, Transport: w}
-		return client.New(c.url, client.WithHTTPClient(hc), client.WithDeviceStore(devices), client.WithPinStore(pins),
+		return client.New(c.URL, client.WithHTTPClient(hc), client.WithDeviceStore(devices), client.WithPinStore(pins),
 			client.WithChunkSize(64<<10), client.WithRetry(1, 10*time.Millisecond)), w
 	}
 
@@ -368,9 +251,9 @@ func TestKillDuringUploads(t *testing.T) {
 	c1, w1 := newClient(srv)
 	reg, err := c1.Register(ctx, email, password)
 	if err != nil {
-		t.Fatalf("register: %v\n%s", err, srv.stderrTail())
+		t.Fatalf("register: %v\n%s", err, srv.Tail())
 	}
-	if _, err := reg.Finish(ctx, srv.code(email)); err != nil {
+	if _, err := reg.Finish(ctx, code(t, srv, email)); err != nil {
 		t.Fatalf("finishing the registration: %v", err)
 	}
 	tenant, err := c1.CreateTenant(ctx, "Crash Test Ltd")
@@ -416,7 +299,7 @@ func TestKillDuringUploads(t *testing.T) {
 	wg.Wait()
 	for _, r := range results {
 		if r.err != nil {
-			t.Fatalf("%s before the crash: %v\n%s", r.name, r.err, srv.stderrTail())
+			t.Fatalf("%s before the crash: %v\n%s", r.name, r.err, srv.Tail())
 		}
 	}
 
@@ -469,7 +352,7 @@ func TestKillDuringUploads(t *testing.T) {
 		select {
 		case <-g.blocked:
 		case <-time.After(2 * time.Minute):
-			t.Fatalf("a held upload did not reach its hold point\n%s", srv.stderrTail())
+			t.Fatalf("a held upload did not reach its hold point\n%s", srv.Tail())
 		}
 	}
 	waitLoops := time.AfterFunc(2*time.Minute, func() {
@@ -490,7 +373,7 @@ func TestKillDuringUploads(t *testing.T) {
 	}
 	loopMu.Unlock()
 	waitLoops.Stop()
-	srv.kill()
+	kill(t, srv)
 	close(release)
 	wg.Wait()
 
@@ -544,15 +427,15 @@ func TestKillDuringUploads(t *testing.T) {
 	c2, w2 := newClient(srv)
 	if err := c2.Login(ctx, email, password); err != nil {
 		if !errors.Is(err, client.ErrDeviceVerificationNeeded) {
-			t.Fatalf("login after the restart: %v\n%s", err, srv.stderrTail())
+			t.Fatalf("login after the restart: %v\n%s", err, srv.Tail())
 		}
-		if err := c2.VerifyDevice(ctx, srv.code(email)); err != nil {
+		if err := c2.VerifyDevice(ctx, code(t, srv, email)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	docs, err := c2.ListDocuments(ctx, tid, fid)
 	if err != nil {
-		t.Fatalf("listing after the restart: %v\n%s", err, srv.stderrTail())
+		t.Fatalf("listing after the restart: %v\n%s", err, srv.Tail())
 	}
 	listed := map[string]bool{}
 	for _, d := range docs {
@@ -604,7 +487,7 @@ func TestKillDuringUploads(t *testing.T) {
 		if s.commitSent || s.abortAcked || s.docID == "" {
 			continue
 		}
-		base := srv.url + protocol.APIPrefix + "/tenants/" + tid + "/uploads/" + id
+		base := srv.URL + protocol.APIPrefix + "/tenants/" + tid + "/uploads/" + id
 		req, _ := http.NewRequest("GET", base, nil)
 		req.Header.Set("Authorization", bearer)
 		resp, err := hc.Do(req)
@@ -675,7 +558,7 @@ func TestKillDuringUploads(t *testing.T) {
 		t.Fatalf("the upload after the restart downloads differently: %v", err)
 	}
 	t.Logf("after the restart: %d documents listed, %d unfinished uploads checked", len(docs), checked)
-	if err := srv.stop(); err != nil {
-		t.Fatalf("shutdown after the restart: %v\n%s", err, srv.stderrTail())
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("shutdown after the restart: %v\n%s", err, srv.Tail())
 	}
 }
