@@ -71,11 +71,13 @@ func fake(t *testing.T, script string) string {
 // port, a notice while it runs, an ordered stop and a kill.
 func TestStartStopKill(t *testing.T) {
 	t.Setenv("VELLUM_SMTP", "smtp://nowhere")
-	bin := fake(t, `echo "args: $*" >&2
+	// The trap comes first: Start returns on the "serving" line, and Stop
+	// may follow at once, before any line after it has run.
+	bin := fake(t, `trap 'echo bye >&2; exit 0' TERM
+echo "args: $*" >&2
 echo "smtp: ${VELLUM_SMTP:-unset}" >&2
 echo "vellumd is serving at https://127.0.0.1:5555" >&2
 printf -- '--- code to a@example.com (NOT DELIVERED) ---\n987654\n--- end of notice ---\n' >&2
-trap 'echo bye >&2; exit 0' TERM
 while :; do sleep 0.05; done
 `)
 	p, err := Start(bin, Options{Data: "/d", Secrets: "/s", Args: []string{"-ip-rate", "7"}, Timeout: 30 * time.Second})
