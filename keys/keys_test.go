@@ -368,3 +368,15 @@ func TestAgeErrorsDoNotQuoteInput(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyKeyFromBytes(t *testing.T) {
+	vk := keys.NewSigningKey().Public()
+	if got, err := keys.VerifyKeyFromBytes(vk[:]); err != nil || got != vk {
+		t.Fatalf("VerifyKeyFromBytes(key) = %v, %v", got, err)
+	}
+	for _, b := range [][]byte{nil, vk[:31], append(vk[:], 0), make([]byte, 32)} {
+		if _, err := keys.VerifyKeyFromBytes(b); !errors.Is(err, keys.ErrMalformed) {
+			t.Errorf("VerifyKeyFromBytes(%d bytes) = %v, want ErrMalformed", len(b), err)
+		}
+	}
+}

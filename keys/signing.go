@@ -130,6 +130,21 @@ func ParseVerifyKey(s string) (VerifyKey, error) {
 	return v, nil
 }
 
+// VerifyKeyFromBytes reads a verify key in its binary form, as signed
+// statements carry it: exactly 32 bytes, not all zero. Its errors wrap
+// ErrMalformed.
+func VerifyKeyFromBytes(b []byte) (VerifyKey, error) {
+	var v VerifyKey
+	if len(b) != len(v) {
+		return v, fmt.Errorf("keys: verify key of %d bytes: %w", len(b), ErrMalformed)
+	}
+	copy(v[:], b)
+	if v == (VerifyKey{}) {
+		return v, fmt.Errorf("keys: all-zero verify key: %w", ErrMalformed)
+	}
+	return v, nil
+}
+
 func signedMessage(label protocol.Label, body []byte) []byte {
 	msg := make([]byte, 0, len(label)+1+len(body))
 	msg = append(msg, label...)

@@ -175,13 +175,9 @@ func fromWireVersion(w *wireVersion) (*VersionStatement, error) {
 	if len(w.SHA256) != 32 {
 		return nil, bad("hash")
 	}
-	var vk keys.VerifyKey
-	if len(w.Key) != len(vk) {
-		return nil, bad("key")
-	}
-	copy(vk[:], w.Key)
-	if vk == (keys.VerifyKey{}) {
-		return nil, bad("all-zero key")
+	vk, err := keys.VerifyKeyFromBytes(w.Key)
+	if err != nil {
+		return nil, bad(err.Error())
 	}
 	if w.Time == 0 || w.Time > maxStatementTime {
 		return nil, bad("time")

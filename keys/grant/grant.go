@@ -276,13 +276,9 @@ func fromWire(w *wireGrant) (*Grant, error) {
 }
 
 func verifyKey(b []byte) (keys.VerifyKey, error) {
-	var vk keys.VerifyKey
-	if len(b) != len(vk) {
-		return vk, malformed("verify key of %d bytes", len(b))
-	}
-	copy(vk[:], b)
-	if vk == (keys.VerifyKey{}) {
-		return vk, malformed("all-zero verify key")
+	vk, err := keys.VerifyKeyFromBytes(b)
+	if err != nil {
+		return vk, malformed("%v", err)
 	}
 	return vk, nil
 }

@@ -357,12 +357,9 @@ func fromWire(w *wireStatement) (*Statement, error) {
 	}
 	var vk keys.VerifyKey
 	if w.VerifyKey != nil {
-		if len(w.VerifyKey) != len(vk) {
-			return nil, malformed("verify key of %d bytes", len(w.VerifyKey))
-		}
-		copy(vk[:], w.VerifyKey)
-		if vk == (keys.VerifyKey{}) {
-			return nil, malformed("all-zero verify key")
+		var err error
+		if vk, err = keys.VerifyKeyFromBytes(w.VerifyKey); err != nil {
+			return nil, malformed("%v", err)
 		}
 	}
 	var rcpt keys.Recipient
